@@ -21,7 +21,12 @@ function(kmiph_library name)
   kmiph_warnings(${name})
 endfunction()
 
-# kmiph_test(NAME SOURCES ... DEPS ...): a GoogleTest executable registered with CTest.
+# Everything labelled `codec` builds under this target, for the sanitizer run (make test-sanitize).
+if(NOT TARGET codec_tests)
+  add_custom_target(codec_tests)
+endif()
+
+# kmiph_test(NAME SOURCES ... DEPS ... LABELS ...): a GoogleTest executable registered with CTest.
 function(kmiph_test name)
   if(NOT KMIPH_TESTS)
     return()
@@ -32,6 +37,9 @@ function(kmiph_test name)
   target_compile_definitions(${name} PRIVATE KMIPH_TESTDATA_DIR="${KMIPH_TESTDATA_DIR}")
   kmiph_warnings(${name})
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${ARG_LABELS}")
+  if("codec" IN_LIST ARG_LABELS)
+    add_dependencies(codec_tests ${name})
+  endif()
 endfunction()
 
 # kmiph_benchmark(NAME SOURCES ... DEPS ...)

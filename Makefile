@@ -1,0 +1,41 @@
+# The two README commands, and the steps behind them.
+#   make run    install what is missing, build, and run the harness on the embedded kmipd
+#   make test   install what is missing, build, and run every test
+# Build trees: build/ (RelWithDebInfo, the default), build-asan/ (ASan+UBSan, codec tests).
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc)
+WERROR     ?= $(if $(CI),ON,OFF)
+CMAKE_ARGS ?=
+LAUNCHER   := $(if $(shell command -v ccache),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache,)
+
+.PHONY: run test deps build test-sanitize bench clean
+
+run: build
+	@scripts/run-demo.sh $(BUILD)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/build.ninja: | deps
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKMIPH_WERROR=$(WERROR) $(LAUNCHER) $(CMAKE_ARGS)
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+# The codec under AddressSanitizer and UndefinedBehaviorSanitizer: every test labelled `codec`.
+test-sanitize: deps
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DKMIPH_SANITIZE=ON -DKMIPH_BENCHMARKS=OFF \
+	  -DKMIPH_WERROR=$(WERROR) $(LAUNCHER) $(CMAKE_ARGS)
+	cmake --build $(ASAN_BUILD) -j $(JOBS) --target codec_tests
+	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -L codec --timeout 600
+
+bench: build
+	@scripts/run-benchmarks.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)
