@@ -21,7 +21,8 @@ template <class T, class E>
 class [[nodiscard]] expected {
  public:
   template <class U = T>
-    requires std::is_constructible_v<T, U&&>
+    requires(!std::is_same_v<std::remove_cvref_t<U>, expected> &&
+             !std::is_same_v<std::remove_cvref_t<U>, unexpected<E>> && std::is_constructible_v<T, U &&>)
   expected(U&& v) : v_(std::in_place_index<0>, std::forward<U>(v)) {}  // NOLINT: implicit like std::expected
   expected(unexpected<E> e) : v_(std::in_place_index<1>, std::move(e.error)) {}  // NOLINT
 
@@ -39,6 +40,7 @@ class [[nodiscard]] expected {
   const T* operator->() const { return &value(); }
 
   // REQUIRES: !has_value().
+  E& error() & { assert(!has_value()); return std::get<1>(v_); }
   const E& error() const& { assert(!has_value()); return std::get<1>(v_); }
   E&& error() && { assert(!has_value()); return std::get<1>(std::move(v_)); }
 
@@ -54,7 +56,9 @@ class [[nodiscard]] expected<void, E> {
   expected(unexpected<E> e) : e_(std::move(e.error)), ok_(false) {}  // NOLINT
   bool has_value() const noexcept { return ok_; }
   explicit operator bool() const noexcept { return ok_; }
+  E& error() & { assert(!ok_); return e_; }
   const E& error() const& { assert(!ok_); return e_; }
+  E&& error() && { assert(!ok_); return std::move(e_); }
 
  private:
   E e_{};

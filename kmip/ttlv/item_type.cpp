@@ -13,7 +13,7 @@ struct type_names {
   std::string_view name;
   std::string_view camel;
 };
-constexpr std::array<type_names, 10> names{{
+constexpr std::array<type_names, 11> names{{
     {item_type::structure, "Structure", "Structure"},
     {item_type::integer, "Integer", "Integer"},
     {item_type::long_integer, "Long Integer", "LongInteger"},
@@ -24,6 +24,7 @@ constexpr std::array<type_names, 10> names{{
     {item_type::byte_string, "Byte String", "ByteString"},
     {item_type::date_time, "Date-Time", "DateTime"},
     {item_type::interval, "Interval", "Interval"},
+    {item_type::date_time_extended, "Date Time Extended", "DateTimeExtended"},
 }};
 
 }  // namespace

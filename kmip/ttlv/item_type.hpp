@@ -1,4 +1,4 @@
-// The ten TTLV item types of KMIP (1.x §9.1.1.2, 2.1 §10.1.2) and their fixed wire lengths.
+// The TTLV item types of KMIP: the ten of 1.x (§9.1.1.2) and 2.x's Date Time Extended (2.1 §10.1.2), and their fixed wire lengths.
 #pragma once
 
 #include <cstdint>
@@ -18,9 +18,10 @@ enum class item_type : std::uint8_t {
   byte_string = 0x08,
   date_time = 0x09,
   interval = 0x0A,
+  date_time_extended = 0x0B,  // KMIP 2.0+: microseconds since the Unix epoch (2.1 §10.1.2)
 };
 
-constexpr bool is_valid_item_type(std::uint8_t t) { return t >= 0x01 && t <= 0x0A; }
+constexpr bool is_valid_item_type(std::uint8_t t) { return t >= 0x01 && t <= 0x0B; }
 
 // The value length a type must have on the wire, or nullopt where it varies (structures, strings, big integers).
 constexpr std::optional<std::uint32_t> fixed_length(item_type t) {
@@ -30,7 +31,8 @@ constexpr std::optional<std::uint32_t> fixed_length(item_type t) {
     case item_type::interval: return 4;
     case item_type::long_integer:
     case item_type::boolean:
-    case item_type::date_time: return 8;
+    case item_type::date_time:
+    case item_type::date_time_extended: return 8;
     default: return std::nullopt;
   }
 }

@@ -13,12 +13,14 @@ std::uint32_t be32(const std::uint8_t* p) {
 }
 std::uint64_t be64(const std::uint8_t* p) { return (std::uint64_t{be32(p)} << 32) | be32(p + 4); }
 
-std::string hex32(std::uint32_t v) {
+// "0x420078" for a tag (3 bytes), "0x0B" for a type byte.
+std::string hex(std::uint32_t v, int digits) {
   static const char* d = "0123456789ABCDEF";
   std::string s = "0x";
-  for (int shift = 28; shift >= 0; shift -= 4) s += d[(v >> shift) & 0xF];
+  for (int shift = 4 * (digits - 1); shift >= 0; shift -= 4) s += d[(v >> shift) & 0xF];
   return s;
 }
+std::string hex_tag(std::uint32_t tag) { return hex(tag, 6); }
 
 bool all_zero(const std::uint8_t* p, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i)
@@ -68,9 +70,9 @@ class decoder {
       const std::uint8_t* h = in_.data() + pos;
       const std::uint32_t tag = (std::uint32_t{h[0]} << 16) | (std::uint32_t{h[1]} << 8) | h[2];
       if (h[0] != 0x42 && h[0] != 0x54)
-        return fail(errc::bad_tag, pos, "tag " + hex32(tag) + " is neither 0x42xxxx nor an 0x54xxxx extension");
+        return fail(errc::bad_tag, pos, "tag " + hex_tag(tag) + " is neither 0x42xxxx nor an 0x54xxxx extension");
       if (!is_valid_item_type(h[3]))
-        return fail(errc::bad_type, pos + 3, "item type byte " + hex32(h[3]) + " (tag " + hex32(tag) + ")");
+        return fail(errc::bad_type, pos + 3, "item type byte " + hex(h[3], 2) + " (tag " + hex_tag(tag) + ")");
       const auto type = static_cast<item_type>(h[3]);
       const std::uint32_t length = be32(h + 4);
       pos += 8;
@@ -97,11 +99,11 @@ class decoder {
       const std::uint64_t wire = type == item_type::structure ? length : padded(length);
       if (wire > in_.size() - pos)
         return fail(errc::truncated, in_.size(),
-                    "input ends inside " + std::string(to_string(type)) + " " + hex32(tag) + " that starts at byte " +
+                    "input ends inside " + std::string(to_string(type)) + " " + hex_tag(tag) + " that starts at byte " +
                         std::to_string(item_at) + " and needs " + std::to_string(wire) + " value bytes");
       if (wire > room)
         return fail(errc::structure_overrun, item_at,
-                    std::string(to_string(type)) + " " + hex32(tag) + " needs " + std::to_string(wire) +
+                    std::string(to_string(type)) + " " + hex_tag(tag) + " needs " + std::to_string(wire) +
                         " bytes, its structure has " + std::to_string(room) + " left");
 
       node& n = t_.nodes_.emplace_back();
@@ -122,6 +124,7 @@ class decoder {
           break;
         case item_type::long_integer:
         case item_type::date_time:
+        case item_type::date_time_extended:
           n.scalar = be64(v);
           break;
         case item_type::boolean:
@@ -144,7 +147,7 @@ class decoder {
       const std::size_t value_end = pos + length;
       pos += static_cast<std::size_t>(wire);
       if (limits_.strict_padding && !all_zero(in_.data() + value_end, pos - value_end))
-        return fail(errc::nonzero_padding, value_end, "padding of " + hex32(tag) + " is not zero");
+        return fail(errc::nonzero_padding, value_end, "padding of " + hex_tag(tag) + " is not zero");
     }
     if (pos != in_.size())
       return fail(errc::trailing_bytes, pos, std::to_string(in_.size() - pos) + " bytes after the top-level item");

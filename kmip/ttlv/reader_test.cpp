@@ -200,7 +200,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         bad_case{"tag outside 42/54", "43002002 00000004 00000008 00000000", errc::bad_tag, 0},
         bad_case{"type 0", "42002000 00000004 00000008 00000000", errc::bad_type, 3},
-        bad_case{"type 0x0B", "4200200B 00000004 00000008 00000000", errc::bad_type, 3},
+        bad_case{"type 0x0C", "4200200C 00000004 00000008 00000000", errc::bad_type, 3},
         bad_case{"integer of length 8", "42002002 00000008 00000008 00000000", errc::bad_length, 4},
         bad_case{"boolean of length 4", "42002006 00000004 00000001 00000000", errc::bad_length, 4},
         bad_case{"big integer of length 12", "42002004 0000000C 00000000 00000000 00000001 00000000", errc::bad_length, 4},

@@ -91,6 +91,16 @@ void render(item_view item, const text_options& o, std::size_t depth, bool redac
     case item_type::boolean: out += item.as_boolean() ? ": true" : ": false"; break;
     case item_type::date_time: out += ": " + format_date_time(item.as_date_time()); break;
     case item_type::interval: out += ": " + std::to_string(item.as_interval()) + " s"; break;
+    case item_type::date_time_extended: {
+      const std::int64_t us = item.as_date_time_extended();
+      const std::int64_t s = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
+      char frac[16];
+      std::snprintf(frac, sizeof frac, ".%06lld", static_cast<long long>(us - s * 1000000));
+      std::string t = format_date_time(s);
+      if (t.size() == 20 && t.back() == 'Z') t.insert(19, frac);
+      out += ": " + t;
+      break;
+    }
     case item_type::text_string: out += ": " + quoted(item.as_text()); break;
     case item_type::byte_string:
     case item_type::big_integer: {
@@ -121,6 +131,14 @@ std::string to_text(item_view item, const text_options& options) {
 }
 
 std::string format_date_time(std::int64_t s) {
+  // Years 0000-9999 only; anything else prints as the raw hex number the wire carried.
+  constexpr std::int64_t first = -62167219200;  // 0000-01-01T00:00:00Z
+  constexpr std::int64_t last = 253402300799;   // 9999-12-31T23:59:59Z
+  if (s < first || s > last) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "0x%016llX", static_cast<unsigned long long>(s));
+    return buf;
+  }
   using namespace std::chrono;
   const sys_seconds tp{seconds{s}};
   const auto days = floor<std::chrono::days>(tp);
@@ -163,7 +181,7 @@ std::optional<std::int64_t> parse_date_time(std::string_view t) {
     ++i;
   } else if (i < t.size() && (t[i] == '+' || t[i] == '-')) {
     auto oh = digits(i + 1, 2), om = digits(i + 4, 2);
-    if (!oh || !om || t.size() < i + 6 || t[i + 3] != ':') return std::nullopt;
+    if (!oh || !om || t.size() < i + 6 || t[i + 3] != ':' || *oh > 23 || *om > 59) return std::nullopt;
     offset = (*oh * 3600 + *om * 60) * (t[i] == '-' ? -1 : 1);
     i += 6;
   }

@@ -1,6 +1,7 @@
 #include "kmip/ttlv/tree.hpp"
 
 #include <cassert>
+#include <cstdint>
 #include <cstring>
 #include <stdexcept>
 
@@ -31,6 +32,10 @@ std::int64_t item_view::as_date_time() const {
 std::uint32_t item_view::as_interval() const {
   assert(type() == item_type::interval && !is_placeholder());
   return static_cast<std::uint32_t>(n().scalar);
+}
+std::int64_t item_view::as_date_time_extended() const {
+  assert(type() == item_type::date_time_extended && !is_placeholder());
+  return static_cast<std::int64_t>(n().scalar);
 }
 std::string_view item_view::as_text() const {
   assert(type() == item_type::text_string && !is_placeholder());
@@ -107,6 +112,9 @@ void tree::add_boolean(std::uint32_t tag, bool v) { push(tag, item_type::boolean
 void tree::add_date_time(std::uint32_t tag, std::int64_t v) {
   push(tag, item_type::date_time).scalar = static_cast<std::uint64_t>(v);
 }
+void tree::add_date_time_extended(std::uint32_t tag, std::int64_t v) {
+  push(tag, item_type::date_time_extended).scalar = static_cast<std::uint64_t>(v);
+}
 void tree::add_interval(std::uint32_t tag, std::uint32_t v) { push(tag, item_type::interval).scalar = v; }
 
 namespace {
@@ -115,30 +123,23 @@ std::span<const std::uint8_t> as_span(std::string_view s) {
 }
 }  // namespace
 
-void tree::add_text(std::uint32_t tag, std::string_view v) {
-  const auto at = store(as_span(v));
-  node& n = push(tag, item_type::text_string);
-  n.offset = at;
+void tree::add_stored(std::uint32_t tag, item_type type, std::span<const std::uint8_t> v, bool placeholder) {
+  if (v.size() > UINT32_MAX) throw std::length_error("ttlv::tree: a value longer than 4 GiB cannot be encoded");
+  node& n = push(tag, type);  // first, so that a refused item leaves nothing behind in the store
+  n.placeholder = placeholder;
+  n.offset = store(v);
   n.length = static_cast<std::uint32_t>(v.size());
 }
+
+void tree::add_text(std::uint32_t tag, std::string_view v) { add_stored(tag, item_type::text_string, as_span(v), false); }
 void tree::add_bytes(std::uint32_t tag, std::span<const std::uint8_t> v) {
-  const auto at = store(v);
-  node& n = push(tag, item_type::byte_string);
-  n.offset = at;
-  n.length = static_cast<std::uint32_t>(v.size());
+  add_stored(tag, item_type::byte_string, v, false);
 }
 void tree::add_big_integer(std::uint32_t tag, std::span<const std::uint8_t> v) {
-  const auto at = store(v);
-  node& n = push(tag, item_type::big_integer);
-  n.offset = at;
-  n.length = static_cast<std::uint32_t>(v.size());
+  add_stored(tag, item_type::big_integer, v, false);
 }
 void tree::add_placeholder(std::uint32_t tag, item_type type, std::string_view text) {
-  const auto at = store(as_span(text));
-  node& n = push(tag, type);
-  n.placeholder = true;
-  n.offset = at;
-  n.length = static_cast<std::uint32_t>(text.size());
+  add_stored(tag, type, as_span(text), true);
 }
 
 void tree::add_copy(item_view item) {
@@ -154,11 +155,8 @@ void tree::add_copy(item_view item) {
       begin_structure(s.tag);
     } else if (s.placeholder || s.type == item_type::text_string || s.type == item_type::byte_string ||
                s.type == item_type::big_integer) {
-      common::secure_bytes value(src.data(s).begin(), src.data(s).end());
-      node& n = push(s.tag, s.type);
-      n.placeholder = s.placeholder;
-      n.offset = store(value);
-      n.length = s.length;
+      const common::secure_bytes value(src.data(s).begin(), src.data(s).end());  // src may be this tree
+      add_stored(s.tag, s.type, value, s.placeholder);
     } else {
       push(s.tag, s.type).scalar = s.scalar;
     }

@@ -54,6 +54,7 @@ class item_view {
   bool as_boolean() const;
   std::int64_t as_date_time() const;   // seconds since the Unix epoch, UTC
   std::uint32_t as_interval() const;   // seconds
+  std::int64_t as_date_time_extended() const;  // microseconds since the Unix epoch, UTC
   std::string_view as_text() const;
   std::span<const std::uint8_t> as_bytes() const;       // Byte String
   std::span<const std::uint8_t> as_big_integer() const; // two's complement, big-endian, as on the wire
@@ -117,6 +118,7 @@ class tree {
   void add_bytes(std::uint32_t tag, std::span<const std::uint8_t> v);
   void add_date_time(std::uint32_t tag, std::int64_t seconds);
   void add_interval(std::uint32_t tag, std::uint32_t seconds);
+  void add_date_time_extended(std::uint32_t tag, std::int64_t microseconds);
   void add_placeholder(std::uint32_t tag, item_type type, std::string_view text);
   // Copies a subtree of another (or this) tree as the next item.
   void add_copy(item_view item);
@@ -149,6 +151,7 @@ class tree {
   friend class decoder;
   node& push(std::uint32_t tag, item_type type);
   std::uint32_t store(std::span<const std::uint8_t> bytes);
+  void add_stored(std::uint32_t tag, item_type type, std::span<const std::uint8_t> v, bool placeholder);
 
   std::vector<node> nodes_;
   common::secure_bytes store_;

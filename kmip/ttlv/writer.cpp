@@ -30,7 +30,19 @@ void scalar(common::secure_bytes& out, std::uint64_t v, std::size_t bytes) {
 
 }  // namespace
 
+namespace {
+result<void> append(item_view item, common::secure_bytes& out);
+}  // namespace
+
 result<void> encode_into(item_view item, common::secure_bytes& out) {
+  const std::size_t start = out.size();
+  auto r = append(item, out);
+  if (!r) out.resize(start);  // nothing half-written stays behind
+  return r;
+}
+
+namespace {
+result<void> append(item_view item, common::secure_bytes& out) {
   const tree& t = item.owner();
   struct open_structure {
     std::uint32_t end;      // node index one past the subtree
@@ -64,6 +76,7 @@ result<void> encode_into(item_view item, common::secure_bytes& out) {
       case item_type::long_integer:
       case item_type::boolean:
       case item_type::date_time:
+      case item_type::date_time_extended:
         header(out, n, 8);
         scalar(out, n.scalar, 8);
         break;
@@ -89,6 +102,7 @@ result<void> encode_into(item_view item, common::secure_bytes& out) {
   }
   return {};
 }
+}  // namespace
 
 result<common::secure_bytes> encode(const tree& t) {
   common::secure_bytes out;

@@ -11,7 +11,7 @@
 namespace kmip::ttlv {
 
 // Messages may carry key material, so they live in wiping buffers.
-// Appends the encoding of `item` to `out`. Fails (offset = byte position in `out`) on a placeholder or
+// Appends the encoding of `item` to `out`; on failure `out` is left as it was. Fails (offset = byte position in `out`) on a placeholder or
 // a Big Integer whose length is not a multiple of 8.
 result<void> encode_into(item_view item, common::secure_bytes& out);
 

@@ -65,7 +65,7 @@ TEST(Writer, PlaceholdersAreRefusedWithTheirText) {
 
 // Builds a random tree: bounded depth and width, every item type, seeded so a failure reproduces.
 void random_items(std::mt19937_64& rng, tree& t, int depth) {
-  std::uniform_int_distribution<int> width(0, 5), type(1, 10), len(0, 40);
+  std::uniform_int_distribution<int> width(0, 5), type(1, 11), len(0, 40);
   const int n = width(rng);
   for (int i = 0; i < n; ++i) {
     const auto tag = static_cast<std::uint32_t>(0x420000 + (rng() % 0x160));
@@ -92,6 +92,7 @@ void random_items(std::mt19937_64& rng, tree& t, int depth) {
       case item_type::byte_string: t.add_bytes(tag, bytes); break;
       case item_type::date_time: t.add_date_time(tag, static_cast<std::int64_t>(rng() >> 20)); break;
       case item_type::interval: t.add_interval(tag, static_cast<std::uint32_t>(rng())); break;
+      case item_type::date_time_extended: t.add_date_time_extended(tag, static_cast<std::int64_t>(rng())); break;
     }
   }
 }
