@@ -14,6 +14,8 @@ using json = nlohmann::json;
 
 constexpr std::string_view format_name = "esxi_sim.vm";
 
+bool plain_name(const std::string& n) { return !n.empty() && n.find('/') == std::string::npos && n[0] != '.'; }
+
 json locator_json(const key_locator& l) {
   return json{{"key_provider", l.key_provider},
               {"kek_id", l.kek_id},
@@ -89,13 +91,21 @@ class reader {
 
 std::string to_json(const vm_descriptor& d) {
   json disks = json::array();
-  for (const auto& disk : d.disks) disks.push_back({{"extent", disk.extent}, {"capacity_bytes", disk.capacity_bytes}});
+  for (const auto& disk : d.disks) {
+    disks.push_back({{"extent", disk.extent}, {"capacity_bytes", disk.capacity_bytes}, {"deltas", disk.deltas}});
+  }
+  json snaps = json::array();
+  for (const auto& s : d.snapshots) snaps.push_back({{"name", s.name}});
   json j{{"format", format_name},
          {"version", vm_descriptor::format_version},
          {"name", d.name},
          {"sector_size", d.sector_size},
+         {"memory_bytes", d.memory_bytes},
+         {"vmx", d.vmx ? json(*d.vmx) : json(nullptr)},
          {"key_locator", locator_json(d.locator)},
          {"disks", disks},
+         {"snapshots", snaps},
+         {"suspended", d.suspended},
          {"rekey", nullptr}};
   if (d.rekey) j["rekey"] = json{{"id", d.rekey->id}, {"new_key_locator", locator_json(d.rekey->new_locator)}};
   return j.dump(2) + "\n";
@@ -113,10 +123,11 @@ result<vm_descriptor> parse_descriptor(std::string_view text, const std::string&
   vm_descriptor d;
   if (r.str(j, "format", "descriptor") != format_name && r.ok()) r.bad("format is not \"esxi_sim.vm\"");
   const auto version = r.num(j, "version", "descriptor");
-  if (r.ok() && version != vm_descriptor::format_version) {
-    r.bad("unsupported descriptor version " + std::to_string(version) + " (this build reads version " +
+  if (r.ok() && version != 1 && version != vm_descriptor::format_version) {
+    r.bad("unsupported descriptor version " + std::to_string(version) + " (this build reads versions 1 and " +
           std::to_string(vm_descriptor::format_version) + ")");
   }
+  const bool v2 = version == 2;
   d.name = r.str(j, "name", "descriptor");
   const auto sector = r.num(j, "sector_size", "descriptor");
   if (r.ok() && sector != 512 && sector != 4096) r.bad("sector_size must be 512 or 4096, not " + std::to_string(sector));
@@ -127,12 +138,50 @@ result<vm_descriptor> parse_descriptor(std::string_view text, const std::string&
   if (const json* disks = r.field(j, "disks", json::value_t::array, "descriptor")) {
     for (std::size_t i = 0; i < disks->size() && r.ok(); ++i) {
       const std::string where = "disks[" + std::to_string(i) + "]";
-      disk_info di{r.str((*disks)[i], "extent", where), r.num((*disks)[i], "capacity_bytes", where)};
-      if (r.ok() && (di.extent.empty() || di.extent.find('/') != std::string::npos || di.extent[0] == '.')) {
+      disk_info di{r.str((*disks)[i], "extent", where), r.num((*disks)[i], "capacity_bytes", where), {}};
+      if (r.ok() && !plain_name(di.extent)) {
         r.bad(where + ".extent must be a plain file name");
       }
       if (r.ok() && di.capacity_bytes == 0) r.bad(where + ".capacity_bytes is zero");
+      if (const json* deltas = v2 ? r.field((*disks)[i], "deltas", json::value_t::array, where) : nullptr) {
+        for (std::size_t k = 0; k < deltas->size() && r.ok(); ++k) {
+          const json& e = (*deltas)[k];
+          if (!e.is_string() || !plain_name(e.get<std::string>())) {
+            r.bad(where + ".deltas[" + std::to_string(k) + "] must be a plain file name");
+          } else {
+            di.deltas.push_back(e.get<std::string>());
+          }
+        }
+      }
       d.disks.push_back(std::move(di));
+    }
+  }
+  if (v2) {
+    const auto memory = r.num(j, "memory_bytes", "descriptor");
+    if (r.ok() && (memory == 0 || memory > (std::uint64_t{1} << 32))) r.bad("memory_bytes must be in [1, 4 GiB]");
+    d.memory_bytes = memory;
+    if (r.ok()) {
+      auto it = j.find("vmx");
+      if (it == j.end()) {
+        r.bad("missing field descriptor.vmx");
+      } else if (it->is_string() && plain_name(it->get<std::string>())) {
+        d.vmx = it->get<std::string>();
+      } else if (!it->is_null()) {
+        r.bad("field descriptor.vmx must be a plain file name or null");
+      }
+    }
+    if (const json* snaps = r.field(j, "snapshots", json::value_t::array, "descriptor")) {
+      for (std::size_t k = 0; k < snaps->size() && r.ok(); ++k) {
+        d.snapshots.push_back({r.str((*snaps)[k], "name", "snapshots[" + std::to_string(k) + "]")});
+      }
+    }
+    if (const json* susp = r.field(j, "suspended", json::value_t::boolean, "descriptor")) d.suspended = susp->get<bool>();
+    if (r.ok() && d.snapshots.size() > vm_descriptor::max_snapshots) r.bad("more than 32 snapshots in the chain");
+    for (std::size_t i = 0; i < d.disks.size() && r.ok(); ++i) {
+      if (d.disks[i].deltas.size() != d.snapshots.size()) {
+        r.bad("disks[" + std::to_string(i) + "].deltas has " + std::to_string(d.disks[i].deltas.size()) +
+              " entries for " + std::to_string(d.snapshots.size()) + " snapshots (one linear chain is required)");
+      }
     }
   }
   if (r.ok()) {

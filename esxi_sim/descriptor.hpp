@@ -19,6 +19,7 @@ namespace esxi_sim {
 struct disk_info {
   std::string extent;               // file name of the extent, relative to the VM folder
   std::uint64_t capacity_bytes = 0; // guest-visible size; the extent holds ceil(capacity / sector) sectors
+  std::vector<std::string> deltas;  // snapshot chain, oldest first: deltas[k] is the delta over snapshot k
 
   friend bool operator==(const disk_info&, const disk_info&) = default;
 };
@@ -31,14 +32,28 @@ struct rekey_info {
   friend bool operator==(const rekey_info&, const rekey_info&) = default;
 };
 
+struct snapshot_info {
+  std::string name;
+
+  friend bool operator==(const snapshot_info&, const snapshot_info&) = default;
+};
+
 struct vm_descriptor {
-  static constexpr int format_version = 1;
+  // Version 2 added the .vmx, memory size, snapshots and the suspended flag. Version 1 files are read as version 2
+  // with no .vmx, default memory, no snapshots, not suspended, and written back as version 2 at the next save.
+  static constexpr int format_version = 2;
   static constexpr std::string_view file_name = "descriptor.json";
+  static constexpr std::uint64_t default_memory_bytes = 256 * 1024;
+  static constexpr std::size_t max_snapshots = 32;  // vSphere's limit on a chain
 
   std::string name;
   std::uint32_t sector_size = 4096;  // 512 or 4096: the XTS data unit
+  std::uint64_t memory_bytes = default_memory_bytes;  // guest RAM: the size of .vmem and .vswp
+  std::optional<std::string> vmx;    // the encrypted configuration file, absent for migrated version-1 VMs
   key_locator locator;
   std::vector<disk_info> disks;
+  std::vector<snapshot_info> snapshots;  // one linear chain; every disk has one delta per snapshot
+  bool suspended = false;                // .vmss/.vmem hold the running state (the commit point of suspend)
   std::optional<rekey_info> rekey;
 
   friend bool operator==(const vm_descriptor&, const vm_descriptor&) = default;

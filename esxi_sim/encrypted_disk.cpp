@@ -6,6 +6,37 @@
 
 namespace esxi_sim {
 
+namespace {
+
+// Decrypts the non-zero sectors of `in`, or encrypts all of it.
+result<void> crypt_range(xts_cipher& c, bool enc, std::uint64_t first, std::span<const std::uint8_t> in,
+                         std::span<std::uint8_t> out) {
+  if (enc) return c.encrypt(first, in, out);
+  const std::size_t ss = c.data_unit();
+  for (std::size_t i = 0; i < in.size() / ss; ++i) {
+    auto src = in.subspan(i * ss, ss);
+    if (all_zero(src)) continue;
+    if (auto r = c.decrypt(first + i, src, out.subspan(i * ss, ss)); !r) return r;
+  }
+  return {};
+}
+
+struct crypt_job {
+  xts_cipher* cipher;
+  bool enc;
+  std::uint64_t first;
+  std::span<const std::uint8_t> in;
+  std::span<std::uint8_t> out;
+  result<void> r;
+
+  static void run(void* p) noexcept {
+    auto* j = static_cast<crypt_job*>(p);
+    j->r = crypt_range(*j->cipher, j->enc, j->first, j->in, j->out);
+  }
+};
+
+}  // namespace
+
 bool all_zero(std::span<const std::uint8_t> b) noexcept {
   std::size_t i = 0;
   for (; i + 8 <= b.size(); i += 8) {
@@ -27,9 +58,16 @@ result<void> encrypted_disk::create_extent(const std::filesystem::path& p, std::
 }
 
 result<encrypted_disk> encrypted_disk::open(const std::filesystem::path& p, std::uint64_t capacity,
-                                            std::size_t sector_size, std::span<const std::uint8_t> dek) {
+                                            std::size_t sector_size, std::span<const std::uint8_t> dek,
+                                            crypto_helper* helper) {
   auto c = xts_cipher::create(dek, sector_size);
   if (!c) return common::unexpected<error>{c.error()};
+  std::optional<xts_cipher> c2;
+  if (helper) {
+    auto second = xts_cipher::create(dek, sector_size);
+    if (!second) return common::unexpected<error>{second.error()};
+    c2.emplace(std::move(*second));
+  }
   auto f = file::open(p, file::mode::read_write);
   if (!f) return common::unexpected<error>{f.error()};
   auto size = f->size();
@@ -40,7 +78,7 @@ result<encrypted_disk> encrypted_disk::open(const std::filesystem::path& p, std:
                 "extent is " + std::to_string(*size) + " bytes; the descriptor implies " + std::to_string(want) +
                     (*size < want ? " (truncated)" : " (extended)"));
   }
-  return encrypted_disk{std::move(*f), std::move(*c), capacity, sector_size};
+  return encrypted_disk{std::move(*f), std::move(*c), std::move(c2), helper, capacity, sector_size};
 }
 
 result<void> encrypted_disk::check_range(std::uint64_t offset, std::uint64_t len) const {
@@ -55,21 +93,35 @@ result<void> encrypted_disk::check_range(std::uint64_t offset, std::uint64_t len
 result<void> encrypted_disk::read_sectors(std::uint64_t first, std::size_t count, std::span<std::uint8_t> out) {
   auto raw = std::span(cipher_buf_).first(count * sector_);
   if (auto r = file_.read_at(first * sector_, raw); !r) return r;
-  for (std::size_t i = 0; i < count; ++i) {
-    auto in = raw.subspan(i * sector_, sector_);
+  if (auto r = crypt(false, first, raw, out.first(count * sector_)); !r) return r;
+  for (std::size_t i = 0; i < count; ++i) {  // unallocated here: the parent's data, or zeros
+    if (!all_zero(raw.subspan(i * sector_, sector_))) continue;
     auto dst = out.subspan(i * sector_, sector_);
-    if (all_zero(in)) {
+    if (parent_) {
+      if (auto r = parent_->read_sectors(first + i, 1, dst); !r) return r;
+    } else {
       std::fill(dst.begin(), dst.end(), std::uint8_t{0});
-    } else if (auto r = cipher_.decrypt(first + i, in, dst); !r) {
-      return r;
     }
   }
   return {};
 }
 
+result<void> encrypted_disk::crypt(bool enc, std::uint64_t first, std::span<const std::uint8_t> in,
+                                   std::span<std::uint8_t> out) {
+  const std::size_t count = in.size() / sector_;
+  if (!helper_ || count < parallel_min_sectors) return crypt_range(cipher_, enc, first, in, out);
+  const std::size_t half = count / 2;
+  crypt_job job{&*cipher2_, enc, first + half, in.subspan(half * sector_), out.subspan(half * sector_), {}};
+  helper_->start(&crypt_job::run, &job);
+  auto mine = crypt_range(cipher_, enc, first, in.first(half * sector_), out.first(half * sector_));
+  helper_->wait();
+  if (!mine) return mine;
+  return job.r;
+}
+
 result<void> encrypted_disk::write_sectors(std::uint64_t first, std::span<const std::uint8_t> plain) {
   auto raw = std::span(cipher_buf_).first(plain.size());
-  if (auto r = cipher_.encrypt(first, plain, raw); !r) return r;
+  if (auto r = crypt(true, first, plain, raw); !r) return r;
   return file_.write_at(first * sector_, raw);
 }
 
@@ -125,6 +177,15 @@ result<void> encrypted_disk::read(std::uint64_t offset, std::span<std::uint8_t> 
 
 result<void> encrypted_disk::trim(std::uint64_t offset, std::uint64_t len) {
   if (auto r = check_range(offset, len); !r) return r;
+  if (parent_) {  // a delta records the zeros; a hole would read through to the parent
+    const common::secure_bytes zeros(static_cast<std::size_t>(std::min<std::uint64_t>(len, chunk_bytes)), 0);
+    for (std::uint64_t done = 0; done < len;) {
+      const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(zeros.size(), len - done));
+      if (auto r = write(offset + done, std::span(zeros).first(n)); !r) return r;
+      done += n;
+    }
+    return {};
+  }
   const std::uint64_t end = offset + len;
   std::uint64_t first_full = (offset + sector_ - 1) / sector_;
   std::uint64_t end_full = end / sector_;

@@ -15,6 +15,7 @@
 #include "esxi_sim/dek.hpp"
 #include "esxi_sim/key_locator.hpp"
 #include "esxi_sim/rekey_journal.hpp"
+#include "esxi_sim/sealed_stream.hpp"
 
 namespace esxi_sim {
 
@@ -43,6 +44,10 @@ result<void> vm::deep_rekey(key_cache& keys, const std::string& new_kek_id, comm
                             fault_injector* faults) {
   if (state_ == power_state::powered_on) {
     return fail(errc::bad_state, dir_.string(), "deep re-key requires the VM to be powered off");
+  }
+  if (desc_.suspended) return fail(errc::bad_state, dir_.string(), "deep re-key is refused while the VM is suspended");
+  if (!desc_.snapshots.empty()) {
+    return fail(errc::bad_state, dir_.string(), "deep re-key is refused while the VM has snapshots (consolidate first)");
   }
   if (desc_.rekey) return fail(errc::bad_state, dir_.string(), "a deep re-key is in progress; power on to finish it");
   const auto* new_kek = keys.kek(new_kek_id);
@@ -141,12 +146,22 @@ result<void> vm::reencrypt_and_commit(const common::secure_bytes& old_dek, const
       s += n;
     }
   }
+  if (desc_.vmx) {  // step 2c: the configuration re-sealed under the new DEK, staged beside the live one
+    auto config = read_config_with(old_dek);
+    if (!config) return common::unexpected<error>{config.error()};
+    // The salt is derived from the new DEK: recovery re-seals the same configuration to the same bytes, and this
+    // DEK seals nothing else under that salt.
+    std::array<std::uint8_t, 32> salt{};
+    if (auto r = hkdf_sha256(new_dek, {}, "esxi_sim.vmx.rekey_salt.v2", salt); !r) return r;
+    if (auto r = write_config_with(dir_ / (*desc_.vmx + ".new"), *config, new_dek, salt, faults); !r) return r;
+  }
   vm_descriptor next = desc_;
   next.locator = next.rekey->new_locator;
   next.rekey.reset();
   if (auto r = save_descriptor(dir_, next, faults); !r) return r;  // step 3: commit
   desc_ = std::move(next);
-  rekey_journal::remove(dir_);  // step 4
+  if (auto r = finish_vmx_rekey(); !r) return r;  // step 4: staged .vmx in place, journal removed
+  rekey_journal::remove(dir_);
   return {};
 }
 

@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "common/hex.hpp"
+#include "esxi_sim/file.hpp"
 #include "esxi_sim/host.hpp"
 #include "esxi_sim/test_util.hpp"
 
@@ -62,7 +65,8 @@ TEST_F(VmTest, RandomWritesSurvivePowerCycleAndReboot) {
 
 TEST_F(VmTest, UnwrittenSectorsReadZeroAndTrimDeallocates) {
   vm* v = make();
-  ASSERT_TRUE(v->power_on(h.keys()));
+  auto on = v->power_on(h.keys());
+  ASSERT_TRUE(on) << on.error().message();
   std::vector<std::uint8_t> buf(8192, 0xaa);
   ASSERT_TRUE(v->write(0, 4096, buf));
   ASSERT_TRUE(v->trim(0, 4096, 8192));
@@ -158,7 +162,7 @@ TEST_F(VmTest, CorruptDescriptorsAndExtentsNameTheFile) {
   std::vector<bad_case> cases = {
       {"", "empty"},
       {s.substr(0, s.size() / 2), "not valid JSON"},
-      {std::string(s).replace(s.find("\"version\": 1"), 12, "\"version\": 9"), "unsupported descriptor version 9"},
+      {std::string(s).replace(s.find("\"version\": 2"), 12, "\"version\": 9"), "unsupported descriptor version 9"},
       {std::string(s).replace(s.find("\"sector_size\""), 13, "\"sector_sizz\""), "missing field descriptor.sector_size"},
       {std::string(s).replace(s.find("\"mac\": \"") + 8, 2, "zz"), "key_locator.mac is not hex"},
   };
@@ -184,6 +188,92 @@ TEST_F(VmTest, CorruptDescriptorsAndExtentsNameTheFile) {
   EXPECT_EQ(r.error().code, errc::corrupt);
   EXPECT_EQ(r.error().file, extent.string());
   EXPECT_NE(r.error().what.find("truncated"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace esxi_sim
+
+namespace esxi_sim {
+namespace {
+
+// Every file of the datastore, whatever state produced it: descriptor, .vmx, extents, deltas, .vswp (swapped-out
+// RAM), .vmss/.vmem. The marker goes in through the guest's disk, RAM, device state and the .vmx; it must appear
+// nowhere, and neither may DEK, KEK or host-key bytes (raw or hex).
+TEST_F(VmTest, NoMarkerOrKeyInAnyDatastoreFile) {
+  vm* v = make();
+  ASSERT_TRUE(v->power_on(h.keys()));
+  const std::string marker = "KMIP-HARNESS-AT-REST-MARKER-0123456789";
+  const std::span<const std::uint8_t> m(reinterpret_cast<const std::uint8_t*>(marker.data()), marker.size());
+  std::vector<std::uint8_t> pattern;
+  while (pattern.size() < 40000) pattern.insert(pattern.end(), marker.begin(), marker.end());
+  ASSERT_TRUE(v->write(0, 100, pattern));
+  ASSERT_TRUE(v->create_snapshot(h.keys(), "s1"));
+  ASSERT_TRUE(v->write(1, 7777, pattern));
+  ASSERT_TRUE(v->write_memory(0, pattern));
+  ASSERT_TRUE(v->set_device_state(pattern));
+  ASSERT_TRUE(v->set_config(h.keys(), "guestinfo.secret", marker, rnd));
+  ASSERT_TRUE(v->swap_out());
+  std::vector<std::uint8_t> host_key(32);
+  rnd.fill(host_key);
+  h.push_kek("host-key", host_key);
+  ASSERT_TRUE(h.enable_encryption_mode("host-key"));
+  ASSERT_TRUE(h.write_core_dump(ds.path() / "esx-01-core.dump"));
+  ASSERT_TRUE(h.write_vm_core_dump("vm1", v->dir() / "vm1-zdump.000"));
+  const common::secure_bytes dek = *h.keys().dek(v->dir().string());
+  auto scan = [&](const char* when) {
+    SCOPED_TRACE(when);
+    const auto files = test::snapshot_files(ds.path());
+    EXPECT_GE(files.size(), 6u);
+    for (const auto& [name, bytes] : files) {
+      SCOPED_TRACE(name);
+      const std::string text(bytes.begin(), bytes.end());
+      EXPECT_FALSE(test::contains(bytes, m.first(16)));
+      for (auto k : {std::span<const std::uint8_t>(dek).first(16), std::span<const std::uint8_t>(dek).last(16),
+                     std::span<const std::uint8_t>(kek1).first(16), std::span<const std::uint8_t>(host_key).first(16)}) {
+        EXPECT_FALSE(test::contains(bytes, k));
+        EXPECT_EQ(text.find(common::to_hex(k)), std::string::npos);
+      }
+    }
+  };
+  scan("running with a snapshot and swapped-out RAM");  // .vswp and the deltas are there now
+  EXPECT_TRUE(std::filesystem::exists(v->dir() / v->vswp_name()));
+  ASSERT_TRUE(v->suspend(h.keys(), rnd));
+  scan("suspended");  // .vmss and .vmem
+  ASSERT_TRUE(v->power_on(h.keys()));
+  ASSERT_TRUE(v->consolidate(h.keys()));
+  ASSERT_TRUE(v->power_off(h.keys()));
+  scan("consolidated and off");
+}
+
+// A version-1 descriptor (no .vmx, memory, snapshots or suspended flag) still opens, and is written back as
+// version 2 at the next descriptor change.
+TEST_F(VmTest, VersionOneDescriptorIsMigrated) {
+  vm* v = make();
+  ASSERT_TRUE(v->power_on(h.keys()));
+  ASSERT_TRUE(v->write(0, 0, std::vector<std::uint8_t>(5000, 3)));
+  ASSERT_TRUE(v->power_off(h.keys()));
+  const auto p = v->dir() / "descriptor.json";
+  auto j = nlohmann::json::parse(*read_small_file(p));
+  j["version"] = 1;
+  for (const char* k : {"memory_bytes", "snapshots", "suspended", "vmx"}) j.erase(k);
+  for (auto& d : j["disks"]) d.erase("deltas");
+  std::filesystem::remove(v->dir() / "vm1.vmx");
+  const std::string s = j.dump(2);
+  std::ofstream(p, std::ios::binary | std::ios::trunc) << s;
+  const auto dir = v->dir();
+  h.unregister_vm("vm1");  // destroys *v
+  auto reg = h.register_vm(dir);
+  ASSERT_TRUE(reg) << reg.error().message() << "\n" << s;
+  vm* w = *reg;
+  EXPECT_FALSE(w->descriptor().vmx);
+  ASSERT_TRUE(w->power_on(h.keys()));
+  std::vector<std::uint8_t> got(5000);
+  ASSERT_TRUE(w->read(0, 0, got));
+  EXPECT_EQ(got, std::vector<std::uint8_t>(5000, 3));
+  ASSERT_TRUE(w->set_config(h.keys(), "guestinfo.x", "1", rnd));  // creates the .vmx and saves version 2
+  EXPECT_TRUE(std::filesystem::exists(w->dir() / "vm1.vmx"));
+  const auto after = test::read_all(p);
+  EXPECT_NE(std::string(after.begin(), after.end()).find("\"version\": 2"), std::string::npos);
 }
 
 }  // namespace
