@@ -5,6 +5,7 @@
 
 #include <stdexcept>
 
+#include "kmip/model/message.hpp"
 #include "kmip/ttlv/reader.hpp"
 #include "kmip/ttlv/writer.hpp"
 #include "tests/support/vectors.hpp"
@@ -68,10 +69,54 @@ void BM_TtlvEncode_VcenterGetResponse(benchmark::State& s) {
   encode_bench(s, m);
 }
 
+// The typed layer on top: bytes -> typed message and back, the full cost a server or client pays.
+void BM_ModelDecode_VcenterCreateRequest(benchmark::State& s) {
+  static const auto m = captured(true, kmip::spec::operation::create);
+  for (auto _ : s) {
+    auto r = kmip::model::request_from_bytes(m);
+    benchmark::DoNotOptimize(r);
+  }
+  s.SetItemsProcessed(s.iterations());
+  s.SetBytesProcessed(s.iterations() * static_cast<std::int64_t>(m.size()));
+}
+void BM_ModelEncode_VcenterCreateRequest(benchmark::State& s) {
+  static const auto m = captured(true, kmip::spec::operation::create);
+  const auto message = *kmip::model::request_from_bytes(m);
+  for (auto _ : s) {
+    auto r = kmip::model::to_bytes(message);
+    benchmark::DoNotOptimize(r);
+  }
+  s.SetItemsProcessed(s.iterations());
+  s.SetBytesProcessed(s.iterations() * static_cast<std::int64_t>(m.size()));
+}
+void BM_ModelDecode_VcenterGetResponse(benchmark::State& s) {
+  static const auto m = captured(false, kmip::spec::operation::get);
+  for (auto _ : s) {
+    auto r = kmip::model::response_from_bytes(m);
+    benchmark::DoNotOptimize(r);
+  }
+  s.SetItemsProcessed(s.iterations());
+  s.SetBytesProcessed(s.iterations() * static_cast<std::int64_t>(m.size()));
+}
+void BM_ModelEncode_VcenterGetResponse(benchmark::State& s) {
+  static const auto m = captured(false, kmip::spec::operation::get);
+  const auto message = *kmip::model::response_from_bytes(m);
+  for (auto _ : s) {
+    auto r = kmip::model::to_bytes(message);
+    benchmark::DoNotOptimize(r);
+  }
+  s.SetItemsProcessed(s.iterations());
+  s.SetBytesProcessed(s.iterations() * static_cast<std::int64_t>(m.size()));
+}
+
 BENCHMARK(BM_TtlvDecode_VcenterCreateRequest);
 BENCHMARK(BM_TtlvEncode_VcenterCreateRequest);
 BENCHMARK(BM_TtlvDecode_VcenterGetResponse);
 BENCHMARK(BM_TtlvEncode_VcenterGetResponse);
+BENCHMARK(BM_ModelDecode_VcenterCreateRequest);
+BENCHMARK(BM_ModelEncode_VcenterCreateRequest);
+BENCHMARK(BM_ModelDecode_VcenterGetResponse);
+BENCHMARK(BM_ModelEncode_VcenterGetResponse);
 
 }  // namespace
 

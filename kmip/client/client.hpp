@@ -1,10 +1,8 @@
 // The KMIP client: one helper per operation over a connection. Each helper builds a request message with a batch
 // of one, exchanges it, checks that the response answers that operation and succeeded, and reads the payload.
 //
-// Today the payloads are written and read by hand with ttlv::tree; once kmip/model lands, per-operation helpers
-// (create, get, activate, ...) are added here on top of call()/async_call() and the typed payloads. Adding an
-// operation means: an async_ helper that writes its payload and reads its response payload, and a one-line blocking
-// twin that calls conn().block_on(async_helper(...)). See discover_versions() for the pattern.
+// This layer speaks TTLV trees; kmip/client/typed.hpp adds the typed kmip/model messages and the per-operation
+// helpers on top of it (typed_client).
 //
 // Every helper exists as a coroutine (async_, for many connections on one io_context) and as a blocking call (for a
 // connection in blocking mode). Errors are client_error values; nothing throws across this API.

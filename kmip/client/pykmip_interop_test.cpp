@@ -25,6 +25,7 @@
 #include <thread>
 
 #include "kmip/client/client.hpp"
+#include "kmip/client/typed.hpp"
 #include "kmip/net/testing/fixtures.hpp"
 #include "tests/pki/pki.hpp"
 
@@ -271,6 +272,57 @@ TEST_F(PyKmipInteropTest, RsaCertificatesNeedACbcSuiteLikeVcenters) {
   auto versions = k.discover_versions();
   ASSERT_TRUE(versions) << versions.error().to_string();
   EXPECT_EQ(*versions, pykmip_versions);
+  k.conn().close();
+}
+
+// The typed helpers against an independent server: a key's whole life, as vCenter and the harness drive it.
+TEST_F(PyKmipInteropTest, TypedHelpersDriveAKeyThroughItsLife) {
+  ASSERT_NO_FATAL_FAILURE(start_server(key_type::ec_p256));
+  client k{connection(options())};
+  ASSERT_TRUE(k.conn().connect());
+  typed_client t{k};
+
+  auto id = t.create_symmetric_key();  // AES-256, Encrypt|Decrypt: vCenter's Create
+  ASSERT_TRUE(id) << id.error().to_string();
+  EXPECT_FALSE(id->empty());
+
+  // vCenter Gets before it Activates: the key is Pre-Active and its material is there.
+  auto key = t.get(*id);
+  ASSERT_TRUE(key) << key.error().to_string();
+  EXPECT_EQ(key->unique_identifier, *id);
+  EXPECT_EQ(key->object_type, spec::object_type::symmetric_key);
+
+  auto state = t.get_attributes(*id, {"State"});
+  ASSERT_TRUE(state) << state.error().to_string();
+  ASSERT_EQ(state->size(), 1u);
+  EXPECT_EQ(state->front().enum_value<spec::state>(), spec::state::pre_active);
+
+  auto names = t.get_attribute_list(*id);
+  ASSERT_TRUE(names) << names.error().to_string();
+  EXPECT_NE(std::find(names->begin(), names->end(), "Cryptographic Algorithm"), names->end());
+
+  ASSERT_TRUE(t.activate(*id));
+  state = t.get_attributes(*id, {"State"});
+  ASSERT_TRUE(state);
+  EXPECT_EQ(state->front().enum_value<spec::state>(), spec::state::active);
+
+  auto found = t.locate({model::attr::object_type(spec::object_type::symmetric_key)});
+  ASSERT_TRUE(found) << found.error().to_string();
+  EXPECT_NE(std::find(found->begin(), found->end(), *id), found->end());
+
+  // Destroying an Active key fails with the server's reason; revoke first, then destroy.
+  auto refused = t.destroy(*id);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().category, errc::operation_failed);
+  EXPECT_EQ(refused.error().result_status, spec::result_status::operation_failed);
+
+  ASSERT_TRUE(t.revoke(*id, spec::revocation_reason_code::cessation_of_operation));
+  auto destroyed = t.destroy(*id);
+  ASSERT_TRUE(destroyed) << destroyed.error().to_string();
+
+  auto gone = t.get("no-such-key");
+  ASSERT_FALSE(gone);
+  EXPECT_EQ(gone.error().result_reason, spec::result_reason::item_not_found) << gone.error().to_string();
   k.conn().close();
 }
 
