@@ -12,7 +12,12 @@ echo "make run will start the embedded kmipd and run scenarios/ once they exist.
 echo
 echo "Meanwhile, the KMIP codec on real traffic: vCenter 7.0.3's first Create request, from $log"
 echo
-# PyKMIP logs a request as two lines: the 8-byte header, then the body.
-hex=$(grep -A1 "Request encoding: b'4200780100000" "$log" | grep -o "b'[0-9a-f]*'" | tr -d "b'" \
-      | awk 'NR%2==1{h=$0; next} {print h $0}' | grep -m1 '42005c05000000040000000100000000')
+# PyKMIP logs a request as two lines per session: the 8-byte header, then the body.
+hex=$(awk '/Request encoding: b/ {
+         match($0, /session\.[0-9]+/); session = substr($0, RSTART, RLENGTH)
+         match($0, /b.[0-9a-f]+/); bytes = substr($0, RSTART + 2, RLENGTH - 2)
+         if (!(session in head)) { head[session] = bytes; next }
+         message = head[session] bytes; delete head[session]
+         if (message ~ /42005c05000000040000000100000000/) { print message; exit }   # Operation: Create
+       }' "$log")
 echo "$hex" | "$cli" ttlv decode --in hex --out text -

@@ -67,7 +67,10 @@ std::string integer_text(std::uint32_t tag, std::int32_t value) {
   return out;
 }
 
-void render(item_view item, const text_options& o, std::size_t depth, bool redact, std::string& out) {
+// `naming` is the tag whose enumeration or mask names the value: the item's own tag, or for a 1.x Attribute
+// Value the tag named by the Attribute Name before it ("Cryptographic Usage Mask" -> Encrypt | Decrypt).
+void render(item_view item, std::uint32_t naming, const text_options& o, std::size_t depth, bool redact,
+            std::string& out) {
   out.append(depth * o.indent, ' ');
   out += tag_name(item.tag());
   out += " (";
@@ -83,11 +86,21 @@ void render(item_view item, const text_options& o, std::size_t depth, bool redac
   switch (item.type()) {
     case item_type::structure:
       out += "\n";
-      for (auto child : item.children()) render(child, o, depth + 1, secret, out);
+      {
+        std::optional<std::uint32_t> named_by;  // set by an Attribute Name, used by the Attribute Value after it
+        for (auto child : item.children()) {
+          std::uint32_t child_naming = child.tag();
+          if (child.is(spec::tag::attribute_value) && named_by) child_naming = *named_by;
+          render(child, child_naming, o, depth + 1, secret, out);
+          named_by.reset();
+          if (child.is(spec::tag::attribute_name) && child.type() == item_type::text_string && !child.is_placeholder())
+            if (const auto* t = spec::find_tag(child.as_text())) named_by = static_cast<std::uint32_t>(t->value);
+        }
+      }
       return;
-    case item_type::integer: out += ": " + integer_text(item.tag(), item.as_integer()); break;
+    case item_type::integer: out += ": " + integer_text(naming, item.as_integer()); break;
     case item_type::long_integer: out += ": " + std::to_string(item.as_long_integer()); break;
-    case item_type::enumeration: out += ": " + enum_text(item.tag(), item.as_enumeration()); break;
+    case item_type::enumeration: out += ": " + enum_text(naming, item.as_enumeration()); break;
     case item_type::boolean: out += item.as_boolean() ? ": true" : ": false"; break;
     case item_type::date_time: out += ": " + format_date_time(item.as_date_time()); break;
     case item_type::interval: out += ": " + std::to_string(item.as_interval()) + " s"; break;
@@ -126,7 +139,7 @@ std::int64_t days_from_civil(int y, unsigned m, unsigned d) {
 
 std::string to_text(item_view item, const text_options& options) {
   std::string out;
-  render(item, options, 0, false, out);
+  render(item, item.tag(), options, 0, false, out);
   return out;
 }
 

@@ -37,5 +37,27 @@ TEST(Text, NamesEnumsMasksAndRedactsKeyMaterial) {
   EXPECT_NE(to_text(t.root(), show).find("5A5A5A5A"), std::string::npos);
 }
 
+TEST(Text, AttributeValuesAreNamedByTheirAttributeName) {
+  tree t;
+  t.begin_structure(spec::tag::template_attribute);
+  t.begin_structure(spec::tag::attribute);
+  t.add_text(spec::tag::attribute_name, "Cryptographic Algorithm");
+  t.add_enumeration(spec::tag::attribute_value, 3);
+  t.end_structure();
+  t.begin_structure(spec::tag::attribute);
+  t.add_text(spec::tag::attribute_name, "Cryptographic Usage Mask");
+  t.add_integer(spec::tag::attribute_value, 12);
+  t.end_structure();
+  t.begin_structure(spec::tag::attribute);
+  t.add_text(spec::tag::attribute_name, "x-Custom");
+  t.add_integer(spec::tag::attribute_value, 12);
+  t.end_structure();
+  t.end_structure();
+  const std::string s = to_text(t.root());
+  EXPECT_NE(s.find("Attribute Value (Enumeration): AES\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("Attribute Value (Integer): Encrypt | Decrypt (12)"), std::string::npos) << s;
+  EXPECT_NE(s.find("Attribute Value (Integer): 12\n"), std::string::npos) << s;
+}
+
 }  // namespace
 }  // namespace kmip::ttlv
