@@ -5,6 +5,7 @@
 #include <exception>
 #include <iostream>
 
+#include "tools/certs_command.hpp"
 #include "tools/command.hpp"
 #include "tools/ttlv_command.hpp"
 
@@ -14,6 +15,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   action chosen;
   add_ttlv_command(app, chosen);
+  add_certs_command(app, chosen);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -87,12 +87,11 @@ void render(item_view item, std::uint32_t naming, const text_options& o, std::si
     case item_type::structure:
       out += "\n";
       {
-        std::optional<std::uint32_t> named_by;  // set by an Attribute Name, used by the Attribute Value after it
+        std::uint32_t named_by = 0;  // set by an Attribute Name, used by the Attribute Value after it; 0: none
         for (auto child : item.children()) {
-          std::uint32_t child_naming = child.tag();
-          if (child.is(spec::tag::attribute_value) && named_by) child_naming = *named_by;
+          const std::uint32_t child_naming = child.is(spec::tag::attribute_value) && named_by ? named_by : child.tag();
           render(child, child_naming, o, depth + 1, secret, out);
-          named_by.reset();
+          named_by = 0;
           if (child.is(spec::tag::attribute_name) && child.type() == item_type::text_string && !child.is_placeholder())
             if (const auto* t = spec::find_tag(child.as_text())) named_by = static_cast<std::uint32_t>(t->value);
         }

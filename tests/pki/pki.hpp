@@ -1,6 +1,7 @@
 // Test certificates, made at test time with OpenSSL 3 (no openssl CLI, nothing checked in): one CA, a server
 // certificate, client certificates with and without the clientAuth EKU, a self-signed vCenter-style client
-// certificate, and a client certificate from a second CA that the first one does not trust.
+// certificate, a client certificate from a second CA that the first one does not trust, and an expired one.
+// The generation itself is the pki library's (pki/pki.hpp), shared with `kmip-harness certs`.
 //
 // The file names and subject names are fixed (below) so that tests and logs read the same on every run; the keys
 // and serial numbers are random. The CA, the server, the client and the untrusted CA have keys of their own; the
@@ -54,6 +55,8 @@ struct files {
   std::filesystem::path untrusted_ca_cert;   // untrusted-ca.crt: a second CA
   std::filesystem::path untrusted_client_cert;  // untrusted-client.crt: EKU clientAuth, issued by untrusted-ca
   std::filesystem::path untrusted_client_key;   // untrusted-client.key
+  std::filesystem::path expired_client_cert;    // expired-client.crt: EKU clientAuth, issued by ca, notAfter a
+                                                //   day in the past (key: client.key)
 };
 
 // Generates the whole set into `dir` (created if missing; existing files of the same names are replaced).
