@@ -1,0 +1,224 @@
+// The engine: decode, authenticate, run each batch item through the dispatch table with the Batch Error
+// Continuation Option, audit, encode (KMIP 1.4 §6–7, 2.1 §8–9).
+#include "server/core/engine.hpp"
+
+#include <mutex>
+
+#include "kmip/ttlv/reader.hpp"
+#include "server/core/audit.hpp"
+#include "server/core/operations/operations.hpp"
+
+namespace kmipd::core {
+
+using kmip::spec::result_reason;
+using kmip::spec::result_status;
+namespace model = kmip::model;
+
+struct engine::impl {
+  engine_options options;
+  std::unique_ptr<object_store> store;
+  environment env;
+  std::mutex mutex;
+
+  void audit(const request_context& ctx, const std::string& identity, std::string_view operation,
+             const std::string& object_id, const model::response_batch_item& item) {
+    audit_record r;
+    r.time = env.clock->now();
+    r.identity = identity;
+    r.peer_address = ctx.peer_address;
+    r.transport = ctx.transport;
+    r.operation = std::string(operation);
+    r.object_id = object_id;
+    r.result_status = std::string(kmip::spec::name_of(item.result_status));
+    if (item.result_reason) r.result_reason = std::string(kmip::spec::name_of(*item.result_reason));
+    env.audit->record(r);
+  }
+
+  model::response_message process(const model::request_message& request, const request_context& ctx);
+  void undo(std::vector<write_op>& log) {
+    for (auto it = log.rbegin(); it != log.rend(); ++it) {
+      std::vector<write_op> w;
+      w.push_back(std::move(*it));
+      (void)store->commit(std::move(w));  // best effort: the item that failed already reports the failure
+    }
+    log.clear();
+  }
+};
+
+namespace {
+
+model::response_batch_item failure(const model::request_batch_item& item, result_reason reason, std::string message) {
+  return model::make_failure_item(item.operation, reason, std::move(message), item.unique_batch_item_id);
+}
+
+}  // namespace
+
+model::response_message engine::impl::process(const model::request_message& request, const request_context& ctx) {
+  model::response_message response;
+  response.header.protocol_version = request.header.protocol_version;
+  response.header.time_stamp = model::date_time{env.clock->now()};
+  response.header.client_correlation_value = request.header.client_correlation_value;
+  auto version = model::effective_version(request.header.protocol_version);
+  if (!version) {
+    response.header.protocol_version = {1, 0};
+    version = kmip::spec::version::v1_0;
+  }
+  if (*version < kmip::spec::version::v1_4) response.header.client_correlation_value.reset();
+
+  // Identity: a checked Username/Password credential replaces the transport identity.
+  std::string identity = ctx.identity;
+  std::optional<std::string> auth_failure;
+  const model::username_password* credential = nullptr;
+  if (request.header.authentication)
+    for (const auto& c : request.header.authentication->credentials)
+      if ((credential = c.as_username_password())) break;
+  if (options.check_credential && credential) {
+    auto who = options.check_credential(*credential, ctx);
+    if (who) identity = *who;
+    else auth_failure = who.error();
+  } else if (options.check_credential && options.require_credential) {
+    auth_failure = "a Username/Password credential is required";
+  }
+
+  const auto continuation =
+      request.header.batch_error_continuation_option.value_or(kmip::spec::batch_error_continuation_option::stop);
+  std::optional<std::string> placeholder;
+  std::vector<write_op> undo_log;
+  std::size_t first_of_batch = 0;
+  bool failed = false;
+  for (const auto& item : request.batch_items) {
+    operation_context octx(*store, *env.clock, *env.random, options, identity, ctx, *version, placeholder, undo_log);
+    octx.operation = item.operation;
+    model::response_batch_item out;
+    if (auth_failure) {
+      out = failure(item, result_reason::authentication_not_successful, *auth_failure);
+    } else if (item.decode_error) {
+      out = failure(item, item.decode_error->reason, item.decode_error->to_string());
+    } else if (const auto* entry = find_operation(item.operation)) {
+      auto result = entry->handle(octx, item.payload);
+      if (result) {
+        out.operation = item.operation;
+        out.unique_batch_item_id = item.unique_batch_item_id;
+        out.payload = std::move(*result);
+      } else {
+        out = failure(item, result.error().reason, std::move(result.error().message));
+      }
+    } else {
+      out = failure(item, result_reason::operation_not_supported,
+                    "operation " + std::string(kmip::spec::name_of(item.operation)) + " is not supported by kmipd");
+    }
+    audit(ctx, identity, kmip::spec::name_of(item.operation), octx.object_id, out);
+    const bool item_failed = out.result_status != result_status::success;
+    response.batch_items.push_back(std::move(out));
+    if (!item_failed) continue;
+    failed = true;
+    if (continuation == kmip::spec::batch_error_continuation_option::continue_) continue;
+    if (continuation == kmip::spec::batch_error_continuation_option::undo) {
+      undo(undo_log);
+      for (std::size_t i = first_of_batch; i + 1 < response.batch_items.size(); ++i) {
+        auto& done = response.batch_items[i];
+        if (done.result_status != result_status::success) continue;
+        done.result_status = result_status::operation_undone;
+        done.payload.reset();
+      }
+    }
+    break;  // Stop and Undo: the remaining items are not processed and not returned (1.4 Table 366)
+  }
+  (void)failed;
+
+  if (request.header.maximum_response_size) {
+    auto bytes = model::to_bytes(response);
+    if (bytes && bytes->size() > static_cast<std::size_t>(std::max(0, *request.header.maximum_response_size))) {
+      for (auto& item : response.batch_items) {
+        item = model::make_failure_item(item.operation, result_reason::response_too_large,
+                                        "the response exceeds the Maximum Response Size of " +
+                                            std::to_string(*request.header.maximum_response_size) + " bytes",
+                                        item.unique_batch_item_id);
+      }
+    }
+  }
+  return response;
+}
+
+engine::engine(engine_options options, std::unique_ptr<object_store> store, environment env)
+    : impl_(std::make_unique<impl>()) {
+  impl_->options = std::move(options);
+  impl_->store = std::move(store);
+  impl_->env = std::move(env);
+}
+
+engine::~engine() = default;
+
+object_store& engine::store() noexcept { return *impl_->store; }
+
+model::response_message engine::handle(const model::request_message& request, const request_context& ctx) noexcept {
+  try {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->process(request, ctx);
+  } catch (...) {
+    model::response_message r;
+    r.header.protocol_version = request.header.protocol_version;
+    try {
+      r.header.time_stamp = model::date_time{impl_->env.clock->now()};
+      for (const auto& item : request.batch_items)
+        r.batch_items.push_back(failure(item, result_reason::general_failure, "internal error"));
+    } catch (...) {
+    }
+    return r;
+  }
+}
+
+namespace {
+
+// The protocol version of a message the model could not decode, if its header can still be read.
+kmip::spec::protocol_version sniff_version(std::span<const std::uint8_t> bytes, const kmip::ttlv::decode_limits& limits) {
+  auto tree = kmip::ttlv::decode_message(bytes, limits);
+  if (!tree) return {1, 0};
+  auto header = tree->root().find(kmip::spec::tag::request_header);
+  if (!header) return {1, 0};
+  auto pv = header->find(kmip::spec::tag::protocol_version);
+  if (!pv) return {1, 0};
+  auto major = pv->find(kmip::spec::tag::protocol_version_major);
+  auto minor = pv->find(kmip::spec::tag::protocol_version_minor);
+  if (!major || !minor || major->type() != kmip::ttlv::item_type::integer ||
+      minor->type() != kmip::ttlv::item_type::integer)
+    return {1, 0};
+  kmip::spec::protocol_version v{major->as_integer(), minor->as_integer()};
+  return model::effective_version(v) ? v : kmip::spec::protocol_version{1, 0};
+}
+
+}  // namespace
+
+common::secure_bytes engine::handle_bytes(std::span<const std::uint8_t> request, const request_context& ctx) noexcept {
+  try {
+    model::decode_options options;
+    options.item_errors_in_place = true;
+    auto decoded = model::request_from_bytes(request, options, impl_->options.limits);
+    model::response_message response;
+    if (decoded) {
+      response = handle(*decoded, ctx);
+    } else {
+      const auto& e = decoded.error();
+      response.header.protocol_version = sniff_version(request, impl_->options.limits);
+      response.header.time_stamp = model::date_time{impl_->env.clock->now()};
+      auto item = model::make_failure_item(e.operation, e.reason, e.to_string(), e.unique_batch_item_id);
+      response.batch_items.push_back(item);
+      impl_->audit(ctx, ctx.identity, e.operation ? kmip::spec::name_of(*e.operation) : "-", "", item);
+    }
+    auto bytes = model::to_bytes(response);
+    if (bytes) return std::move(*bytes);
+    // The response could not be encoded in the request's version: say so in a minimal response.
+    model::response_message fallback;
+    fallback.header.protocol_version = response.header.protocol_version;
+    fallback.header.time_stamp = response.header.time_stamp;
+    for (const auto& item : response.batch_items)
+      fallback.batch_items.push_back(model::make_failure_item(item.operation, result_reason::general_failure,
+                                                              "response encoding failed: " + bytes.error().to_string(),
+                                                              item.unique_batch_item_id));
+    if (auto b = model::to_bytes(fallback)) return std::move(*b);
+  } catch (...) {
+  }
+  return {};
+}
+
+}  // namespace kmipd::core

@@ -1,0 +1,564 @@
+// Engine behaviour through the typed API and handle_bytes: lifecycle table, Locate, Re-key links, key wrapping,
+// permissions, batches, malformed input, and the audit never holding key material.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "kmip/spec/spec.hpp"
+#include "server/core/key_wrap.hpp"
+#include "server/core/test_support.hpp"
+
+namespace kmipd::core {
+namespace {
+
+namespace model = kmip::model;
+using kmip::spec::result_reason;
+using kmip::spec::result_status;
+using kmip::spec::state;
+using testing::fixture;
+
+constexpr kmip::spec::protocol_version v11{1, 1}, v14{1, 4}, v21{2, 1};
+
+model::create_request aes(std::int32_t bits = 256, std::vector<model::attribute> extra = {}) {
+  model::create_request c;
+  c.template_attribute.attributes = {
+      model::attr::cryptographic_algorithm(kmip::spec::cryptographic_algorithm::aes),
+      model::attr::cryptographic_length(bits),
+      model::attr::cryptographic_usage_mask(kmip::spec::cryptographic_usage_mask::encrypt |
+                                            kmip::spec::cryptographic_usage_mask::decrypt |
+                                            kmip::spec::cryptographic_usage_mask::wrap_key)};
+  for (auto& a : extra) c.template_attribute.attributes.push_back(std::move(a));
+  return c;
+}
+
+std::string create(fixture& f, model::create_request c = aes(), kmip::spec::protocol_version pv = v11,
+                   const std::string& who = "alice") {
+  auto r = f.one(std::move(c), pv, who);
+  EXPECT_EQ(r.result_status, result_status::success) << r.result_message.value_or("");
+  return r.payload ? std::get<model::create_response>(*r.payload).unique_identifier : std::string{};
+}
+
+template <class Request>
+Request on(const std::string& id) {
+  Request r;
+  r.unique_identifier = id;
+  return r;
+}
+
+state state_of(fixture& f, const std::string& id) {
+  model::get_attributes_request g = on<model::get_attributes_request>(id);
+  g.attribute_references = {{"State"}};
+  auto r = f.one(g);
+  const auto& attrs = std::get<model::get_attributes_response>(*r.payload).attributes;
+  return attrs.at(0).enum_value<state>().value();
+}
+
+common::secure_bytes material_of(const model::response_batch_item& r) {
+  const auto& k = std::get<model::symmetric_key>(std::get<model::get_response>(*r.payload).object);
+  return *k.key_block.raw_key_material();
+}
+
+model::revoke_request revoke_req(const std::string& id, kmip::spec::revocation_reason_code code) {
+  auto r = on<model::revoke_request>(id);
+  r.revocation_reason.code = code;
+  return r;
+}
+
+// ---- create, discover, query --------------------------------------------------------------------------------
+TEST(Engine, CreateSetsAttributesAndPreActive) {
+  fixture f;
+  for (int bits : {128, 192, 256}) {
+    auto id = create(f, aes(bits));
+    auto g = f.one(on<model::get_request>(id));
+    ASSERT_EQ(g.result_status, result_status::success);
+    EXPECT_EQ(material_of(g).size(), static_cast<std::size_t>(bits / 8));
+    EXPECT_EQ(state_of(f, id), state::pre_active);  // and Get on Pre-Active succeeded
+  }
+  auto all = f.one(on<model::get_attributes_request>(create(f)));
+  const auto& attrs = std::get<model::get_attributes_response>(*all.payload).attributes;
+  for (const char* n : {"Unique Identifier", "Object Type", "Cryptographic Algorithm", "Cryptographic Length",
+                        "Cryptographic Usage Mask", "State", "Initial Date", "Last Change Date"})
+    EXPECT_NE(model::find_attribute(attrs, n), nullptr) << n;
+  model::create_request des;
+  des.template_attribute.attributes = {model::attr::cryptographic_algorithm(kmip::spec::cryptographic_algorithm::triple_des),
+                                       model::attr::cryptographic_length(168)};
+  EXPECT_EQ(material_of(f.one(on<model::get_request>(create(f, des)))).size(), 24u);
+  EXPECT_EQ(f.one(aes(100)).result_reason, result_reason::invalid_field);
+  model::create_request none;
+  EXPECT_EQ(f.one(none).result_reason, result_reason::invalid_field);
+}
+
+TEST(Engine, CreateWithPastActivationDateIsActive) {
+  fixture f;
+  auto id = create(f, aes(256, {model::attr::activation_date({f.clock->now() - 10})}));
+  EXPECT_EQ(state_of(f, id), state::active);
+  auto later = create(f, aes(256, {model::attr::activation_date({f.clock->now() + 100})}));
+  EXPECT_EQ(state_of(f, later), state::pre_active);
+  f.clock->advance(100);
+  EXPECT_EQ(state_of(f, later), state::active);  // the clock drives the State
+  f.one(model::add_attribute_request{later, model::attr::date("Deactivation Date", {f.clock->now() + 5}), {}});
+  f.clock->advance(5);
+  EXPECT_EQ(state_of(f, later), state::deactivated);
+}
+
+TEST(Engine, DiscoverVersionsAndQuery) {
+  fixture f;
+  auto r = f.one(model::discover_versions_request{});
+  const auto& all = std::get<model::discover_versions_response>(*r.payload).protocol_versions;
+  ASSERT_EQ(all.size(), 7u);
+  EXPECT_EQ(all.front(), v21);
+  EXPECT_EQ(all.back(), (kmip::spec::protocol_version{1, 0}));
+  model::discover_versions_request some;
+  some.protocol_versions = {{1, 2}, {3, 0}, {1, 1}};
+  auto s = f.one(some);
+  EXPECT_EQ(std::get<model::discover_versions_response>(*s.payload).protocol_versions,
+            (std::vector<kmip::spec::protocol_version>{{1, 2}, {1, 1}}));
+
+  model::query_request q;
+  q.query_functions = {kmip::spec::query_function::query_operations, kmip::spec::query_function::query_objects,
+                       kmip::spec::query_function::query_server_information};
+  auto a = f.one(q);
+  const auto& info = std::get<model::query_response>(*a.payload);
+  EXPECT_EQ(info.vendor_identification, "kmip-harness kmipd 0.1.0");
+  EXPECT_NE(std::find(info.operations.begin(), info.operations.end(), kmip::spec::operation::create), info.operations.end());
+  EXPECT_EQ(std::find(info.operations.begin(), info.operations.end(), kmip::spec::operation::set_attribute),
+            info.operations.end());  // 2.0 and later only
+}
+
+// ---- lifecycle table ------------------------------------------------------------------------------------------
+// Builds an object in each state, then runs each operation on it and compares the result with the spec's.
+std::string in_state(fixture& f, state s, kmip::spec::protocol_version pv) {
+  auto id = create(f, aes(), pv);
+  auto ok = [&](auto req) { EXPECT_EQ(f.one(req, pv).result_status, result_status::success); };
+  if (s == state::pre_active) return id;
+  if (s == state::compromised || s == state::destroyed_compromised) {
+    ok(revoke_req(id, kmip::spec::revocation_reason_code::key_compromise));
+    if (s == state::destroyed_compromised) ok(on<model::destroy_request>(id));
+    return id;
+  }
+  ok(on<model::activate_request>(id));
+  if (s == state::active) return id;
+  ok(revoke_req(id, kmip::spec::revocation_reason_code::cessation_of_operation));
+  if (s == state::destroyed) ok(on<model::destroy_request>(id));
+  return id;
+}
+
+TEST(Engine, LifecycleTable) {
+  const state states[] = {state::pre_active, state::active, state::deactivated, state::compromised, state::destroyed,
+                          state::destroyed_compromised};
+  for (auto pv : {v11, v21}) {
+    const auto wrong = pv == v11 ? result_reason::permission_denied : result_reason::wrong_key_lifecycle_state;
+    const auto gone = pv == v11 ? result_reason::item_not_found : result_reason::object_destroyed;
+    struct row {
+      const char* op;
+      std::optional<result_reason> expected[6];
+    };
+    const std::optional<result_reason> ok{};
+    const row table[] = {
+        //             Pre-Active Active Deactivated Compromised Destroyed Destroyed-Compromised
+        {"Get", {ok, ok, ok, ok, gone, gone}},
+        {"Activate", {ok, wrong, wrong, wrong, wrong, wrong}},
+        {"Revoke(cessation)", {wrong, ok, wrong, wrong, wrong, wrong}},
+        {"Revoke(compromise)", {ok, ok, ok, wrong, ok, wrong}},
+        {"Destroy", {ok, wrong, ok, ok, wrong, wrong}},
+        {"GetAttributes", {ok, ok, ok, ok, ok, ok}},
+        {"AddAttribute(x-)", {ok, ok, ok, ok, ok, ok}},
+        {"ModifyActivationDate", {ok, wrong, wrong, wrong, wrong, wrong}},
+    };
+    for (const auto& r : table) {
+      for (int i = 0; i < 6; ++i) {
+        fixture f;
+        auto id = in_state(f, states[i], pv);
+        ASSERT_EQ(state_of(f, id), states[i]);
+        model::response_batch_item out;
+        const std::string op = r.op;
+        if (op == "Get") out = f.one(on<model::get_request>(id), pv);
+        else if (op == "Activate") out = f.one(on<model::activate_request>(id), pv);
+        else if (op == "Revoke(cessation)")
+          out = f.one(revoke_req(id, kmip::spec::revocation_reason_code::cessation_of_operation), pv);
+        else if (op == "Revoke(compromise)")
+          out = f.one(revoke_req(id, kmip::spec::revocation_reason_code::key_compromise), pv);
+        else if (op == "Destroy") out = f.one(on<model::destroy_request>(id), pv);
+        else if (op == "GetAttributes") out = f.one(on<model::get_attributes_request>(id), pv);
+        else if (op == "AddAttribute(x-)")
+          out = f.one(model::add_attribute_request{id, model::attr::text("x-Note", "n"), {}}, pv);
+        else {
+          model::modify_attribute_request m;
+          m.unique_identifier = id;
+          m.attribute = model::attr::activation_date({f.clock->now() + 50});
+          if (states[i] == state::pre_active)  // absent while Pre-Active: add it first
+            f.one(model::add_attribute_request{id, model::attr::activation_date({f.clock->now() + 10}), {}}, pv);
+          out = f.one(m, pv);
+        }
+        if (r.expected[i]) {
+          EXPECT_EQ(out.result_status, result_status::operation_failed) << op << " in state " << i << " @" << pv.major;
+          EXPECT_EQ(out.result_reason, r.expected[i]) << op << " in state " << i << " @" << pv.major;
+        } else {
+          EXPECT_EQ(out.result_status, result_status::success)
+              << op << " in state " << i << " @" << pv.major << ": " << out.result_message.value_or("");
+        }
+      }
+    }
+  }
+}
+
+TEST(Engine, RevokeSetsStatesAndDates) {
+  fixture f;
+  auto id = in_state(f, state::active, v11);
+  auto r = revoke_req(id, kmip::spec::revocation_reason_code::key_compromise);
+  r.compromise_occurrence_date = model::date_time{f.clock->now() - 3600};
+  ASSERT_EQ(f.one(r).result_status, result_status::success);
+  auto all = f.one(on<model::get_attributes_request>(id));
+  const auto& attrs = std::get<model::get_attributes_response>(*all.payload).attributes;
+  EXPECT_EQ(model::find_attribute(attrs, "State")->enum_value<state>(), state::compromised);
+  EXPECT_EQ(model::find_attribute(attrs, "Compromise Occurrence Date")->date()->seconds, f.clock->now() - 3600);
+  EXPECT_NE(model::find_attribute(attrs, "Compromise Date"), nullptr);
+  EXPECT_NE(model::find_attribute(attrs, "Revocation Reason"), nullptr);
+}
+
+TEST(Engine, UnknownIdAndUnsupportedOperation) {
+  fixture f;
+  EXPECT_EQ(f.one(on<model::get_request>("nope")).result_reason, result_reason::item_not_found);
+  model::request_batch_item item;
+  item.operation = kmip::spec::operation::archive;
+  item.payload = model::opaque{};
+  auto r = f.send({item});
+  EXPECT_EQ(r.batch_items.at(0).result_reason, result_reason::operation_not_supported);
+}
+
+// ---- attributes ---------------------------------------------------------------------------------------------
+TEST(Engine, CustomAttributesInstancesAndRules) {
+  fixture f;
+  auto id = create(f);
+  for (const char* v : {"a", "b", "c"}) {
+    auto r = f.one(model::add_attribute_request{id, model::attr::text("x-Tag", v), {}});
+    ASSERT_EQ(r.result_status, result_status::success);
+  }
+  f.one(model::add_attribute_request{id, model::attr::integer("y-Count", 7), {}});
+  model::get_attributes_request g = on<model::get_attributes_request>(id);
+  g.attribute_references = {{"x-Tag"}, {"x-Absent"}};
+  auto got = f.one(g);
+  const auto& tags = std::get<model::get_attributes_response>(*got.payload).attributes;
+  ASSERT_EQ(tags.size(), 3u);
+  EXPECT_EQ(tags[2].index, 2);
+  EXPECT_EQ(tags[2].text(), "c");
+
+  model::modify_attribute_request m;
+  m.unique_identifier = id;
+  m.attribute = model::attr::text("x-Tag", "B");
+  m.attribute.index = 1;
+  ASSERT_EQ(f.one(m).result_status, result_status::success);
+  model::delete_attribute_request d;
+  d.unique_identifier = id;
+  d.attribute_reference = model::attribute_reference{"x-Tag"};
+  d.attribute_index = 0;
+  ASSERT_EQ(f.one(d).result_status, result_status::success);
+  got = f.one(g);
+  const auto& left = std::get<model::get_attributes_response>(*got.payload).attributes;
+  ASSERT_EQ(left.size(), 2u);
+  EXPECT_EQ(left[0].text(), "B");
+  EXPECT_EQ(f.one(d).result_reason, result_reason::invalid_field);  // index 0 is gone
+
+  // Standard attributes: read-only ones refused; single-instance ones once.
+  EXPECT_EQ(f.one(model::add_attribute_request{id, model::attr::cryptographic_length(128), {}}).result_reason,
+            result_reason::permission_denied);
+  EXPECT_EQ(f.one(model::add_attribute_request{id, model::attr::state(state::active), {}}).result_reason,
+            result_reason::permission_denied);
+  ASSERT_EQ(f.one(model::add_attribute_request{id, model::attr::text("Contact Information", "ops"), {}}).result_status,
+            result_status::success);
+  EXPECT_EQ(f.one(model::add_attribute_request{id, model::attr::text("Contact Information", "x"), {}}).result_reason,
+            result_reason::invalid_field);
+  EXPECT_EQ(f.one(model::add_attribute_request{id, model::attr::text("Name", "wrong type"), {}}).result_reason,
+            result_reason::invalid_field);
+
+  auto list = f.one(on<model::get_attribute_list_request>(id));
+  const auto& names = std::get<model::get_attribute_list_response>(*list.payload).attribute_references;
+  EXPECT_EQ(std::count_if(names.begin(), names.end(), [](auto& n) { return n.name == "x-Tag"; }), 1);
+}
+
+TEST(Engine, SetAttributeIn21) {
+  fixture f;
+  auto id = create(f, aes(), v21);
+  model::set_attribute_request s;
+  s.unique_identifier = id;
+  s.attribute = model::attr::text("Contact Information", "a");
+  EXPECT_EQ(f.one(s, v21).result_status, result_status::success);
+  s.attribute = model::attr::text("Contact Information", "b");
+  EXPECT_EQ(f.one(s, v21).result_status, result_status::success);
+  s.attribute = model::attr::text("x-Multi", "b");
+  EXPECT_EQ(f.one(s, v21).result_reason, result_reason::multi_valued_attribute);
+  s.attribute = model::attr::cryptographic_length(128);
+  EXPECT_EQ(f.one(s, v21).result_reason, result_reason::attribute_read_only);
+}
+
+// ---- locate ---------------------------------------------------------------------------------------------------
+TEST(Engine, LocateFiltersAndPages) {
+  fixture f;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) {
+    ids.push_back(create(f, aes(i % 2 ? 128 : 256, {model::attr::name("key-" + std::to_string(i))})));
+    f.one(model::add_attribute_request{ids.back(), model::attr::text("x-Name", i < 3 ? "vm-a" : "vm-b"), {}});
+  }
+  f.one(on<model::activate_request>(ids[4]));
+  create(f, aes(), v11, "bob");  // invisible to alice
+  auto find = [&](std::vector<model::attribute> attrs, std::optional<std::int32_t> max = {},
+                  std::optional<std::int32_t> offset = {}) {
+    model::locate_request l;
+    l.attributes = std::move(attrs);
+    l.maximum_items = max;
+    l.offset_items = offset;
+    auto r = f.one(l, v14);
+    EXPECT_EQ(r.result_status, result_status::success);
+    return std::get<model::locate_response>(*r.payload);
+  };
+  EXPECT_EQ(find({}).unique_identifiers, ids);
+  EXPECT_EQ(find({}).located_items, 5);
+  EXPECT_EQ(find({model::attr::text("x-Name", "vm-b")}).unique_identifiers, (std::vector{ids[3], ids[4]}));
+  EXPECT_EQ(find({model::attr::name("key-2")}).unique_identifiers, std::vector{ids[2]});
+  EXPECT_EQ(find({model::attr::state(state::active)}).unique_identifiers, std::vector{ids[4]});
+  EXPECT_EQ(find({model::attr::cryptographic_length(128)}).unique_identifiers, (std::vector{ids[1], ids[3]}));
+  EXPECT_EQ(find({model::attr::object_type(kmip::spec::object_type::secret_data)}).unique_identifiers.size(), 0u);
+  auto page = find({}, 2, 1);
+  EXPECT_EQ(page.unique_identifiers, (std::vector{ids[1], ids[2]}));
+  EXPECT_EQ(page.located_items, 5);
+  auto t = f.clock->now();
+  EXPECT_EQ(find({model::attr::date("Initial Date", {t - 1}), model::attr::date("Initial Date", {t + 1})})
+                .unique_identifiers.size(),
+            5u);
+}
+
+// ---- re-key ---------------------------------------------------------------------------------------------------
+TEST(Engine, ReKeyLinksBothWays) {
+  fixture f;
+  auto old = create(f, aes(256, {model::attr::name("kek"), model::attr::text("x-Vendor", "VMware")}));
+  f.one(on<model::activate_request>(old));
+  auto req = on<model::re_key_request>(old);
+  req.offset = model::interval{3600};
+  auto r = f.one(req);
+  ASSERT_EQ(r.result_status, result_status::success) << r.result_message.value_or("");
+  auto fresh = std::get<model::re_key_response>(*r.payload).unique_identifier;
+  EXPECT_NE(fresh, old);
+  auto attrs_of = [&](const std::string& id) {
+    return std::get<model::get_attributes_response>(*f.one(on<model::get_attributes_request>(id)).payload).attributes;
+  };
+  auto n = attrs_of(fresh), o = attrs_of(old);
+  ASSERT_NE(model::find_attribute(n, "Link"), nullptr);
+  EXPECT_EQ(model::find_attribute(n, "Link")->link_value()->type, kmip::spec::link_type::replaced_object_link);
+  EXPECT_EQ(model::find_attribute(n, "Link")->link_value()->linked_object_identifier, old);
+  EXPECT_EQ(model::find_attribute(o, "Link")->link_value()->type, kmip::spec::link_type::replacement_object_link);
+  EXPECT_EQ(model::find_attribute(o, "Link")->link_value()->linked_object_identifier, fresh);
+  EXPECT_EQ(model::find_attribute(n, "Name")->name_value()->value, "kek");
+  EXPECT_EQ(model::find_attribute(o, "Name"), nullptr);
+  EXPECT_EQ(model::find_attribute(n, "x-Vendor")->text(), "VMware");
+  EXPECT_EQ(model::find_attribute(n, "Activation Date")->date()->seconds, f.clock->now() + 3600);
+  EXPECT_EQ(state_of(f, fresh), state::pre_active);
+  EXPECT_NE(material_of(f.one(on<model::get_request>(fresh))), material_of(f.one(on<model::get_request>(old))));
+}
+
+// ---- get: formats and wrapping ------------------------------------------------------------------------------
+TEST(Engine, GetTransparentAndWrapped) {
+  fixture f;
+  auto key = create(f);
+  auto kek = create(f);
+  const auto plain = material_of(f.one(on<model::get_request>(key)));
+  const auto kek_bytes = material_of(f.one(on<model::get_request>(kek)));
+
+  auto t = on<model::get_request>(key);
+  t.key_format_type = kmip::spec::key_format_type::transparent_symmetric_key;
+  auto tr = f.one(t);
+  ASSERT_EQ(tr.result_status, result_status::success);
+  const auto& tk = std::get<model::symmetric_key>(std::get<model::get_response>(*tr.payload).object);
+  const auto& mat = std::get<model::opaque>(std::get<model::key_value>(*tk.key_block.key_value).key_material);
+  auto bytes = mat.item().find(kmip::spec::tag::key)->as_bytes();
+  EXPECT_TRUE(std::equal(bytes.begin(), bytes.end(), plain.begin(), plain.end()));
+
+  auto w = on<model::get_request>(key);
+  model::key_wrapping_specification spec;
+  spec.wrapping_method = kmip::spec::wrapping_method::encrypt;
+  spec.encryption_key_information = model::key_information{kek, {}, {}};
+  spec.encoding_option = kmip::spec::encoding_option::no_encoding;
+  w.key_wrapping_specification = spec;
+  EXPECT_EQ(f.one(w).result_reason, result_reason::permission_denied);  // the KEK is not Active yet (1.x)
+  f.one(on<model::activate_request>(kek));
+  for (auto mode : {kmip::spec::block_cipher_mode::nistkeywrap, kmip::spec::block_cipher_mode::aeskeywrappadding}) {
+    model::opaque params;
+    params.tree.begin_structure(kmip::spec::tag::cryptographic_parameters);
+    params.tree.add_enum(kmip::spec::tag::block_cipher_mode, mode);
+    params.tree.end_structure();
+    w.key_wrapping_specification->encryption_key_information->cryptographic_parameters = params;
+    auto wr = f.one(w);
+    ASSERT_EQ(wr.result_status, result_status::success) << wr.result_message.value_or("");
+    const auto& wk = std::get<model::symmetric_key>(std::get<model::get_response>(*wr.payload).object);
+    ASSERT_TRUE(wk.key_block.key_wrapping_data);
+    const auto& wrapped = std::get<common::secure_bytes>(*wk.key_block.key_value);
+    auto back = aes_key_unwrap(kek_bytes, wrapped,
+                               mode == kmip::spec::block_cipher_mode::nistkeywrap ? aes_wrap_mode::rfc3394
+                                                                                   : aes_wrap_mode::rfc5649);
+    ASSERT_TRUE(back);
+    EXPECT_EQ(*back, plain);
+  }
+  w.key_wrapping_specification->encryption_key_information->unique_identifier = "missing";
+  EXPECT_EQ(f.one(w).result_reason, result_reason::item_not_found);
+}
+
+TEST(Engine, RegisterSymmetricKeyAndSecretData) {
+  fixture f;
+  const std::vector<std::uint8_t> bytes(16, 0xAB);
+  model::register_request r;
+  r.object = model::symmetric_key::raw(kmip::spec::cryptographic_algorithm::aes, bytes);
+  auto out = f.one(r);
+  ASSERT_EQ(out.result_status, result_status::success) << out.result_message.value_or("");
+  auto id = std::get<model::register_response>(*out.payload).unique_identifier;
+  auto got = material_of(f.one(on<model::get_request>(id)));
+  EXPECT_TRUE(std::equal(got.begin(), got.end(), bytes.begin(), bytes.end()));
+
+  model::register_request s;
+  s.object_type = kmip::spec::object_type::secret_data;
+  model::secret_data sd;
+  sd.key_block.key_format_type = kmip::spec::key_format_type::opaque;
+  model::key_value kv;
+  kv.key_material = common::secure_bytes{'p', 'w'};
+  sd.key_block.key_value = kv;
+  s.object = sd;
+  auto so = f.one(s);
+  ASSERT_EQ(so.result_status, result_status::success) << so.result_message.value_or("");
+  auto sg = f.one(on<model::get_request>(std::get<model::register_response>(*so.payload).unique_identifier));
+  EXPECT_EQ(sg.result_status, result_status::success);
+}
+
+// ---- permissions ----------------------------------------------------------------------------------------------
+TEST(Engine, OtherIdentitiesAreRefusedUnlessGranted) {
+  engine_options o;
+  o.policy = policy({access_grant{"auditor", {kmip::spec::operation::get_attributes}}}, {"admin"});
+  fixture f(o);
+  auto id = create(f);
+  EXPECT_EQ(f.one(on<model::get_request>(id), v11, "bob").result_reason, result_reason::permission_denied);
+  EXPECT_EQ(f.one(on<model::destroy_request>(id), v11, "bob").result_reason, result_reason::permission_denied);
+  EXPECT_EQ(f.one(on<model::get_attributes_request>(id), v11, "auditor").result_status, result_status::success);
+  EXPECT_EQ(f.one(on<model::get_request>(id), v11, "auditor").result_reason, result_reason::permission_denied);
+  EXPECT_EQ(f.one(on<model::get_request>(id), v11, "admin").result_status, result_status::success);
+  auto l = f.one(model::locate_request{}, v11, "bob");
+  EXPECT_TRUE(std::get<model::locate_response>(*l.payload).unique_identifiers.empty());
+}
+
+TEST(Engine, CredentialCheckHook) {
+  engine_options o;
+  o.check_credential = [](const model::username_password& c, const request_context&)
+      -> common::expected<std::string, std::string> {
+    if (c.password == "secret") return c.username;
+    return common::unexpected(std::string("bad password"));
+  };
+  fixture f(o);
+  model::request_message m;
+  m.header.authentication = model::authentication{{model::credential::from_username_password("carol", "secret")}, {}};
+  m.batch_items = {model::make_request_item(aes())};
+  auto r = f.eng->handle(m, {"cert-cn", "", "test"});
+  ASSERT_EQ(r.batch_items.at(0).result_status, result_status::success);
+  EXPECT_EQ(f.audit->records().back().identity, "carol");
+  m.header.authentication->credentials[0] = model::credential::from_username_password("carol", "wrong");
+  r = f.eng->handle(m, {"cert-cn", "", "test"});
+  EXPECT_EQ(r.batch_items.at(0).result_reason, result_reason::authentication_not_successful);
+}
+
+// ---- batches --------------------------------------------------------------------------------------------------
+TEST(Engine, BatchContinuationOptions) {
+  using opt = kmip::spec::batch_error_continuation_option;
+  for (auto option : {opt::stop, opt::continue_, opt::undo}) {
+    fixture f;
+    model::request_message m;
+    m.header.protocol_version = v11;
+    m.header.batch_error_continuation_option = option;
+    m.batch_items = {model::make_request_item(aes(), std::vector<std::uint8_t>{1}),
+                     model::make_request_item(on<model::get_request>("missing"), std::vector<std::uint8_t>{2}),
+                     model::make_request_item(aes(), std::vector<std::uint8_t>{3})};
+    auto r = f.eng->handle(m, {"alice", "", "test"});
+    const auto located = [&] {
+      return std::get<model::locate_response>(*f.one(model::locate_request{}).payload).unique_identifiers.size();
+    };
+    if (option == opt::continue_) {
+      ASSERT_EQ(r.batch_items.size(), 3u);
+      EXPECT_EQ(r.batch_items[2].result_status, result_status::success);
+      EXPECT_EQ(r.batch_items[2].unique_batch_item_id, (std::vector<std::uint8_t>{3}));
+      EXPECT_EQ(located(), 2u);
+    } else {
+      ASSERT_EQ(r.batch_items.size(), 2u);
+      EXPECT_EQ(r.batch_items[1].result_reason, result_reason::item_not_found);
+      EXPECT_EQ(r.batch_items[0].result_status,
+                option == opt::undo ? result_status::operation_undone : result_status::success);
+      EXPECT_EQ(located(), option == opt::undo ? 0u : 1u);
+    }
+  }
+}
+
+TEST(Engine, IdPlaceholderChainsBatchItems) {
+  fixture f;
+  auto r = f.send({model::make_request_item(aes(), std::vector<std::uint8_t>{1}),
+                   model::make_request_item(model::activate_request{}, std::vector<std::uint8_t>{2}),
+                   model::make_request_item(model::get_request{}, std::vector<std::uint8_t>{3})});
+  ASSERT_EQ(r.batch_items.size(), 3u);
+  for (const auto& i : r.batch_items) EXPECT_EQ(i.result_status, result_status::success) << i.result_message.value_or("");
+}
+
+TEST(Engine, MaximumResponseSize) {
+  fixture f;
+  auto id = create(f);
+  model::request_message m;
+  m.header.maximum_response_size = 64;
+  m.batch_items = {model::make_request_item(on<model::get_request>(id))};
+  auto r = f.eng->handle(m, {"alice", "", "test"});
+  EXPECT_EQ(r.batch_items.at(0).result_reason, result_reason::response_too_large);
+}
+
+// ---- bytes in ---------------------------------------------------------------------------------------------------
+TEST(Engine, MalformedAndTruncatedBytesGetInvalidMessage) {
+  fixture f;
+  model::request_message m;
+  m.header.protocol_version = v14;
+  m.batch_items = {model::make_request_item(aes())};
+  auto good = model::to_bytes(m);
+  ASSERT_TRUE(good);
+  for (std::size_t cut : {std::size_t{0}, std::size_t{7}, std::size_t{8}, good->size() / 2, good->size() - 1}) {
+    std::vector<std::uint8_t> bad(good->begin(), good->begin() + static_cast<std::ptrdiff_t>(cut));
+    auto out = f.eng->handle_bytes(bad, {"alice", "", "test"});
+    auto r = model::response_from_bytes(out);
+    ASSERT_TRUE(r) << cut;
+    ASSERT_EQ(r->batch_items.size(), 1u);
+    EXPECT_EQ(r->batch_items[0].result_reason, result_reason::invalid_message) << cut;
+  }
+  std::vector<std::uint8_t> junk(40, 0xFF);
+  auto r = model::response_from_bytes(f.eng->handle_bytes(junk, {}));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->header.protocol_version, (kmip::spec::protocol_version{1, 0}));
+  auto ok = model::response_from_bytes(f.eng->handle_bytes(*good, {"alice", "", "test"}));
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->header.protocol_version, v14);
+  EXPECT_EQ(ok->header.time_stamp.seconds, f.clock->now());
+}
+
+// ---- audit ----------------------------------------------------------------------------------------------------
+TEST(Engine, AuditRecordsEveryItemAndNoKeyMaterial) {
+  fixture f;
+  std::vector<common::secure_bytes> keys;
+  for (int i = 0; i < 8; ++i) {
+    auto id = create(f);
+    keys.push_back(material_of(f.one(on<model::get_request>(id))));
+    f.one(on<model::get_request>("missing-" + std::to_string(i)));
+  }
+  auto records = f.audit->records();
+  EXPECT_EQ(records.size(), 24u);
+  EXPECT_EQ(records.at(0).operation, "Create");
+  EXPECT_EQ(records.at(2).result_reason, "Item Not Found");
+  std::string all;
+  for (const auto& l : f.audit->lines()) all += l;
+  for (const auto& k : keys) {
+    std::string raw(k.begin(), k.end());
+    EXPECT_EQ(all.find(raw), std::string::npos);
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string h;
+    for (auto b : k) { h += hex[b >> 4]; h += hex[b & 15]; }
+    EXPECT_EQ(all.find(h), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace kmipd::core

@@ -1,0 +1,170 @@
+// kmipd: `kmipd --config kms.toml`. Loads the configuration (server/config.hpp), builds the TLS contexts and the
+// engine, starts the network front (server/net/server.hpp) and waits for SIGTERM or SIGINT, then shuts down
+// gracefully: stop accepting, let requests in progress finish within shutdown_timeout_seconds.
+// Exit status: 0 after a clean shutdown, 2 for a bad configuration or a port that cannot be bound, 3 for an
+// unexpected exception (caught here, once).
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <iostream>
+#include <memory>
+
+#include "kmip/net/tls_context.hpp"
+#include "server/config.hpp"
+#include "server/core/audit.hpp"
+#include "server/core/engine.hpp"
+#include "server/store/sqlite_store.hpp"
+#include "server/net/server.hpp"
+
+#ifndef KMIPD_VERSION
+#define KMIPD_VERSION "0.0.0"
+#endif
+
+namespace {
+
+constexpr int exit_ok = 0;
+constexpr int exit_config = 2;
+constexpr int exit_internal = 3;
+
+kmip::net::server_tls_options tls_options(const kmipd::config& c) {
+  kmip::net::server_tls_options o;
+  o.pkcs12_file = c.tls_p12_file.string();
+  o.pkcs12_password = c.tls_p12_password;
+  for (const auto& ca : c.clients_ca_cert_file) o.client_ca_files.push_back(ca.string());
+  o.require_client_cert = true;
+  o.require_client_auth_eku = c.require_client_auth_eku;
+  o.protocol.min_version = c.tls_min_version == "1.3" ? kmip::net::tls_version::v1_3 : kmip::net::tls_version::v1_2;
+  o.protocol.cipher_list = c.tls_cipher_list;
+  o.protocol.tls13_ciphersuites = c.tls13_ciphersuites;
+  o.protocol.allow_aes128_sha256 = c.allow_aes128_sha256;
+  return o;
+}
+
+// The object store: SQLite (one file, WAL) with key material sealed under the master key. check_startable()
+// has already refused database types this build does not have.
+kmipd::core::store_result<std::unique_ptr<kmipd::core::object_store>> make_store(const kmipd::config& c) {
+  auto store = kmipd::store::sqlite_store::open({c.sqlite_file(), c.master_key_file});
+  if (!store) return common::unexpected{std::move(store).error()};
+  return std::unique_ptr<kmipd::core::object_store>(std::move(*store));
+}
+
+int run(const std::string& config_file, bool check_only) {
+  auto loaded = kmipd::load_config(config_file);
+  if (!loaded) {
+    std::cerr << "kmipd: " << loaded.error().describe(config_file) << "\n";
+    return exit_config;
+  }
+  const kmipd::config& c = *loaded;
+  if (auto ok = kmipd::check_startable(c); !ok) {
+    std::cerr << "kmipd: " << ok.error().describe(config_file) << "\n";
+    return exit_config;
+  }
+  spdlog::set_level(spdlog::level::from_str(c.log_level));
+
+  kmipd::net::server_options so;
+  so.kmip = {c.socket_server_start, c.socket_server_hostname, c.socket_server_port, nullptr};
+  so.http = {c.http_start, c.http_hostname, c.http_port, nullptr};
+  so.threads = c.threads;
+  so.max_connections = c.max_connections;
+  so.limits.max_message_size = c.max_message_size;
+  so.handshake_timeout = c.handshake_timeout;
+  so.idle_timeout = c.idle_timeout;
+  so.write_timeout = c.write_timeout;
+  so.default_identity = c.default_username;
+  so.version = KMIPD_VERSION;
+  if (c.socket_server_start) {
+    auto ctx = kmip::net::make_server_context(tls_options(c));
+    if (!ctx) {
+      std::cerr << "kmipd: " << config_file << ": [tls]: " << ctx.error().message << "\n";
+      return exit_config;
+    }
+    so.kmip.tls = *ctx;
+  }
+  if (c.http_start && c.http_tls) {
+    auto o = tls_options(c);
+    o.require_client_cert = false;  // HTTPS: a client certificate names the caller when there is one
+    auto ctx = kmip::net::make_server_context(o);
+    if (!ctx) {
+      std::cerr << "kmipd: " << config_file << ": [http] tls: " << ctx.error().message << "\n";
+      return exit_config;
+    }
+    so.http.tls = *ctx;
+  }
+  if (check_only) {
+    std::cout << "kmipd: " << config_file << ": configuration OK\n";
+    return exit_ok;
+  }
+
+  // The folders of the files kmipd writes (audit log, master key, database) are created on first start.
+  for (const auto& file : {c.audit_file, c.master_key_file, c.sqlite_file()}) {
+    std::error_code ec;
+    if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
+    if (ec) {
+      std::cerr << "kmipd: cannot create " << file.parent_path().string() << ": " << ec.message() << "\n";
+      return exit_config;
+    }
+  }
+  auto audit = std::make_shared<kmipd::core::file_audit_sink>(c.audit_file);
+  kmipd::core::engine_options eo;
+  eo.vendor_identification = std::string("kmip-harness kmipd ") + KMIPD_VERSION;
+  eo.limits.max_message_size = c.max_message_size;
+  auto store = make_store(c);
+  if (!store) {
+    std::cerr << "kmipd: " << store.error().message << "\n";
+    return exit_config;
+  }
+  spdlog::info("object store: SQLite {} (key material sealed under {})", c.sqlite_file().string(),
+               c.master_key_file.string());
+  auto engine = std::make_shared<kmipd::core::engine>(std::move(eo), std::move(*store),
+                                                      kmipd::core::environment::production(audit));
+
+  auto srv = kmipd::net::server::start(
+      so, [engine](std::span<const std::uint8_t> request, const kmipd::core::request_context& ctx) {
+        return engine->handle_bytes(request, ctx);
+      });
+  if (!srv) {
+    std::cerr << "kmipd: " << srv.error().message << "\n";
+    return exit_config;
+  }
+  if (c.socket_server_start)
+    spdlog::info("KMIP over TLS on {}:{}", c.socket_server_hostname, (*srv)->kmip_port());
+  if (c.http_start)
+    spdlog::info("HTTP{} on {}:{}", c.http_tls ? "S" : "", c.http_hostname, (*srv)->http_port());
+  spdlog::info("audit log {}", c.audit_file.string());
+
+  boost::asio::io_context signals_io;
+  boost::asio::signal_set signals(signals_io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    spdlog::info("signal {}: shutting down (up to {} ms for requests in progress)", signo,
+                 c.shutdown_timeout.count());
+    (*srv)->shutdown(c.shutdown_timeout);
+  });
+  signals_io.run();
+  spdlog::info("stopped");
+  return exit_ok;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"kmipd: a KMIP server (TLS on 5696, HTTP on 9998) for vSphere key management labs", "kmipd"};
+  std::string config_file;
+  bool check_only = false;
+  app.add_option("-c,--config", config_file, "configuration file (TOML; see docs/kmipd.md)")->required();
+  app.add_flag("--check", check_only, "check the configuration and the TLS files, then exit");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? exit_ok : 1;
+  }
+  try {
+    return run(config_file, check_only);
+  } catch (const std::exception& e) {
+    std::cerr << "kmipd: " << e.what() << "\n";
+    return exit_internal;
+  }
+}

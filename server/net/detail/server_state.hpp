@@ -1,0 +1,82 @@
+// What the KMIP listener (server.cpp) and the HTTP listener (http.cpp) share: options, handler, counters, the
+// connection registry used by graceful shutdown. Internal to kmipd_net; includes Asio.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "server/net/server.hpp"
+
+namespace kmipd::net::detail {
+
+class server_state;
+
+// One open connection. Owned by its session coroutine; the registry keeps a weak reference.
+// `busy` and `close` are touched only on the connection's strand (its executor).
+struct connection_slot {
+  connection_slot(server_state& s, std::uint64_t i, std::string t, boost::asio::any_io_executor e)
+      : state(s), id(i), transport(std::move(t)), executor(std::move(e)) {}
+  ~connection_slot();
+  connection_slot(const connection_slot&) = delete;
+  connection_slot& operator=(const connection_slot&) = delete;
+
+  server_state& state;
+  std::uint64_t id;
+  std::string transport;
+  boost::asio::any_io_executor executor;
+  bool busy = false;            // a request is being handled or its response written
+  std::function<void()> close;  // closes the socket now (cancels whatever is pending on it)
+};
+
+class server_state {
+ public:
+  server_state(server_options o, handler h) : options(std::move(o)), handle(std::move(h)) {}
+
+  // Registers a connection; null when `transport` already has max_connections open.
+  std::shared_ptr<connection_slot> open(const std::string& transport, boost::asio::any_io_executor executor,
+                                        std::function<void()> close);
+  void closed(const connection_slot& slot);
+
+  // Calls the handler, timing it for the metrics.
+  common::secure_bytes call(std::span<const std::uint8_t> request, const core::request_context& ctx);
+
+  // Posts a close to every connection that is idle (or to all when `force`).
+  void close_connections(bool force);
+  // Waits until no connection is open or `until` passes; true when none is open.
+  bool wait_all_closed(std::chrono::steady_clock::time_point until);
+
+  const server_options options;
+  const handler handle;
+  metrics stats;
+  std::atomic<bool> stopping{false};
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable all_closed_;
+  std::uint64_t next_id_ = 0;
+  std::map<std::uint64_t, std::weak_ptr<connection_slot>> live_;
+  std::map<std::string, std::size_t, std::less<>> open_per_transport_;
+
+ public:
+  // Last, so that it is destroyed first: coroutine frames it still holds unregister their connections.
+  boost::asio::io_context io;
+};
+
+// The HTTP listener's accept loop (http.cpp). REQUIRES: `acceptor` is listening and outlives the loop.
+boost::asio::awaitable<void> http_accept_loop(server_state& state, boost::asio::ip::tcp::acceptor& acceptor);
+
+// "127.0.0.1:40312"
+std::string describe(const boost::asio::ip::tcp::socket& socket);
+
+}  // namespace kmipd::net::detail

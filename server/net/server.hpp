@@ -1,0 +1,77 @@
+// kmipd's network front: the KMIP listener (binary TTLV over TLS, port 5696) and the HTTP API (Beast, port 9998),
+// both serving one handler (STYLE.md habit 2), on one io_context run by N threads.
+//
+// KMIP sessions: TLS 1.2/1.3 handshake within handshake_timeout (mutual TLS as the context says: client CA
+// bundles, clientAuth EKU only when required, no SNI needed), identity = the verified client certificate's CN,
+// then requests read one whole message at a time (max_message_size checked from the header, before the body is
+// allocated) and answered in order. A connection that sends nothing is closed at idle_timeout; one whose header
+// is not a KMIP message or announces too large a one gets the handler's answer to undecodable input (Invalid
+// Message) and is closed. Connections beyond max_connections are closed at once. Every accepted socket has
+// Nagle off. One failing connection never disturbs another: each session is a coroutine on its own strand and
+// its exceptions are caught at its root.
+//
+// HTTP: GET /health, GET /version, GET /metrics (Prometheus text), POST /kmip with binary TTLV
+// (application/octet-stream) or KMIP JSON (application/json), answered in the same form.
+//
+// Asio-free header (pointer to implementation).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "kmip/net/error.hpp"
+#include "kmip/net/tls_context.hpp"
+#include "kmip/ttlv/decode_limits.hpp"
+#include "server/net/handler.hpp"
+#include "server/net/metrics.hpp"
+
+namespace kmipd::net {
+
+struct listener_options {
+  bool enabled = true;
+  std::string address = "0.0.0.0";  // an IP literal
+  std::uint16_t port = 0;           // 0: an ephemeral port (read it back with server::kmip_port / http_port)
+  kmip::net::tls_context_ptr tls;   // from kmip::net::make_server_context; null: plain TCP (tests only)
+};
+
+struct server_options {
+  listener_options kmip{true, "0.0.0.0", 5696, nullptr};
+  listener_options http{true, "0.0.0.0", 9998, nullptr};  // tls: HTTPS; a client certificate is then optional
+  unsigned threads = 2;
+  std::size_t max_connections = 1024;  // per listener
+  kmip::ttlv::decode_limits limits;    // max_message_size is enforced by the sessions; the rest is the handler's
+  std::chrono::milliseconds handshake_timeout{10000};
+  std::chrono::milliseconds idle_timeout{60000};   // waiting for (and reading) the next message
+  std::chrono::milliseconds write_timeout{30000};  // writing one response
+  std::string default_identity = "admin";  // identity without a client certificate (plain TCP, HTTP)
+  std::string version = "0.0.0";           // GET /version
+};
+
+class server {
+ public:
+  // Binds both listeners and starts the threads. Errors (errc::io): an address that does not parse, a port
+  // that cannot be bound (naming it).
+  static kmip::net::result<std::unique_ptr<server>> start(server_options options, handler handle);
+
+  ~server();  // shutdown(0)
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  std::uint16_t kmip_port() const;  // 0 when the listener is disabled
+  std::uint16_t http_port() const;
+  const metrics& stats() const;
+
+  // Stops accepting, lets requests in progress finish and be answered within `deadline` (idle connections are
+  // closed at once), then closes what is left and joins the threads. Idempotent; thread-safe.
+  void shutdown(std::chrono::milliseconds deadline);
+
+  struct impl;
+
+ private:
+  explicit server(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace kmipd::net

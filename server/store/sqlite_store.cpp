@@ -1,0 +1,355 @@
+// SQLite object store: schema and migrations, master key, sealing of key material, prepared statements.
+#include "server/store/sqlite_store.hpp"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "common/openssl.hpp"
+
+namespace kmipd::store {
+
+using core::store_errc;
+using core::store_error;
+using core::store_result;
+
+namespace {
+
+constexpr std::size_t master_key_size = 32, nonce_size = 12, tag_size = 16;
+constexpr std::string_view check_plaintext = "kmipd master key check v1";
+
+common::unexpected<store_error> err(store_errc c, std::string m) { return common::unexpected(store_error{c, std::move(m)}); }
+
+// AES-256-GCM: nonce || ciphertext || tag.
+store_result<std::vector<std::uint8_t>> seal(std::span<const std::uint8_t> key, std::span<const std::uint8_t> plain,
+                                             std::string_view aad) {
+  std::vector<std::uint8_t> out(nonce_size + plain.size() + tag_size);
+  if (RAND_bytes(out.data(), static_cast<int>(nonce_size)) != 1) return err(store_errc::io, "DRBG failure");
+  common::ossl::cipher_ctx_ptr ctx(EVP_CIPHER_CTX_new());
+  int n = 0;
+  if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(), out.data()) != 1 ||
+      EVP_EncryptUpdate(ctx.get(), nullptr, &n, reinterpret_cast<const unsigned char*>(aad.data()),
+                        static_cast<int>(aad.size())) != 1 ||
+      (!plain.empty() && EVP_EncryptUpdate(ctx.get(), out.data() + nonce_size, &n, plain.data(),
+                                           static_cast<int>(plain.size())) != 1) ||
+      EVP_EncryptFinal_ex(ctx.get(), out.data() + nonce_size + plain.size(), &n) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(tag_size),
+                          out.data() + nonce_size + plain.size()) != 1)
+    return err(store_errc::io, "sealing key material failed");
+  return out;
+}
+
+store_result<common::secure_bytes> open_sealed(std::span<const std::uint8_t> key, std::span<const std::uint8_t> sealed,
+                                               std::string_view aad) {
+  if (sealed.size() < nonce_size + tag_size) return err(store_errc::corrupt, "sealed value too short");
+  const auto len = sealed.size() - nonce_size - tag_size;
+  common::secure_bytes out(len);
+  common::ossl::cipher_ctx_ptr ctx(EVP_CIPHER_CTX_new());
+  int n = 0;
+  std::uint8_t tag[tag_size];
+  std::memcpy(tag, sealed.data() + nonce_size + len, tag_size);
+  if (!ctx || EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(), sealed.data()) != 1 ||
+      EVP_DecryptUpdate(ctx.get(), nullptr, &n, reinterpret_cast<const unsigned char*>(aad.data()),
+                        static_cast<int>(aad.size())) != 1 ||
+      (len && EVP_DecryptUpdate(ctx.get(), out.data(), &n, sealed.data() + nonce_size, static_cast<int>(len)) != 1) ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(tag_size), tag) != 1 ||
+      EVP_DecryptFinal_ex(ctx.get(), out.data() + len, &n) != 1)
+    return err(store_errc::corrupt, "sealed value does not open (wrong master key or tampered data)");
+  return out;
+}
+
+std::string object_aad(std::string_view id) { return "kmipd-object:" + std::string(id); }
+
+struct stmt_deleter {
+  void operator()(sqlite3_stmt* s) const noexcept { sqlite3_finalize(s); }
+};
+using stmt_ptr = std::unique_ptr<sqlite3_stmt, stmt_deleter>;
+
+// Resets a statement (and clears its bindings) on scope exit.
+struct reset_guard {
+  sqlite3_stmt* s;
+  ~reset_guard() {
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+  }
+};
+
+}  // namespace
+
+struct sqlite_store::statements {
+  stmt_ptr get, insert, update, erase, version_of, locate_all, begin, commit, rollback;
+};
+
+store_result<common::secure_bytes> load_or_create_master_key(const std::filesystem::path& path) {
+  const auto name = path.string();
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0 && errno == ENOENT) {
+    common::secure_bytes key(master_key_size);
+    if (RAND_priv_bytes(key.data(), static_cast<int>(key.size())) != 1) return err(store_errc::io, "DRBG failure");
+    int w = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (w < 0) return err(store_errc::io, "master key file " + name + ": cannot create: " + std::strerror(errno));
+    const bool ok = ::write(w, key.data(), key.size()) == static_cast<ssize_t>(key.size()) && ::fsync(w) == 0;
+    ::close(w);
+    if (!ok) return err(store_errc::io, "master key file " + name + ": cannot write: " + std::strerror(errno));
+    if (auto parent = path.parent_path(); !parent.empty()) {
+      int d = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (d >= 0) {
+        ::fsync(d);
+        ::close(d);
+      }
+    }
+    return key;
+  }
+  if (fd < 0) return err(store_errc::io, "master key file " + name + ": cannot open: " + std::strerror(errno));
+  struct stat st{};
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    return err(store_errc::io, "master key file " + name + ": cannot stat");
+  }
+  if ((st.st_mode & 077) != 0) {
+    ::close(fd);
+    return err(store_errc::io, "master key file " + name +
+                                   " is accessible by group or others; refusing to start (chmod 600 it)");
+  }
+  common::secure_bytes key(master_key_size + 1);
+  ssize_t n = ::read(fd, key.data(), key.size());
+  ::close(fd);
+  if (n != static_cast<ssize_t>(master_key_size))
+    return err(store_errc::corrupt, "master key file " + name + " must hold exactly 32 bytes");
+  key.resize(master_key_size);
+  return key;
+}
+
+store_error sqlite_store::db_error(std::string_view what) const {
+  return {store_errc::io, "database " + path_ + ": " + std::string(what) + ": " + (db_ ? sqlite3_errmsg(db_) : "")};
+}
+
+store_result<std::unique_ptr<sqlite_store>> sqlite_store::open(const sqlite_options& options) {
+  std::unique_ptr<sqlite_store> s(new sqlite_store());
+  if (auto ok = s->init(options); !ok) return common::unexpected(ok.error());
+  return s;
+}
+
+sqlite_store::~sqlite_store() {
+  st_.reset();
+  if (db_) sqlite3_close_v2(db_);
+}
+
+store_result<void> sqlite_store::init(const sqlite_options& options) {
+  path_ = options.database.string();
+  auto key = load_or_create_master_key(options.master_key);
+  if (!key) return common::unexpected(key.error());
+  master_key_ = std::move(*key);
+  if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                      nullptr) != SQLITE_OK)
+    return common::unexpected(db_error("cannot open"));
+  sqlite3_busy_timeout(db_, options.busy_timeout_ms);
+  auto exec = [&](const char* sql) -> store_result<void> {
+    char* msg = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &msg) != SQLITE_OK) {
+      std::string m = msg ? msg : "error";
+      sqlite3_free(msg);
+      return err(store_errc::corrupt, "database " + path_ + ": " + m);
+    }
+    return {};
+  };
+  for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
+                          "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)"})
+    if (auto ok = exec(sql); !ok) return ok;
+
+  // Migrations: index i takes a file from version i to i+1.
+  static constexpr const char* migrations[] = {
+      "CREATE TABLE meta(name TEXT PRIMARY KEY, value BLOB NOT NULL);"
+      "CREATE TABLE objects(seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,"
+      " version INTEGER NOT NULL, owner TEXT NOT NULL, object_type INTEGER NOT NULL, secret_data_type INTEGER,"
+      " attributes BLOB NOT NULL, material BLOB);"
+      "CREATE INDEX objects_type ON objects(object_type, owner);",
+  };
+  static_assert(std::size(migrations) == schema_version);
+  int version = 0;
+  {
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v2(db_, "SELECT version FROM schema_version", -1, &raw, nullptr) != SQLITE_OK)
+      return common::unexpected(db_error("reading schema_version"));
+    stmt_ptr q(raw);
+    if (sqlite3_step(q.get()) == SQLITE_ROW) version = sqlite3_column_int(q.get(), 0);
+  }
+  if (version > schema_version)
+    return err(store_errc::corrupt, "database " + path_ + " has schema version " + std::to_string(version) +
+                                        ", newer than this kmipd (" + std::to_string(schema_version) + ")");
+  for (int v = version; v < schema_version; ++v) {
+    if (auto ok = exec("BEGIN IMMEDIATE"); !ok) return ok;
+    auto step = exec(migrations[v]);
+    if (step) step = exec(v == 0 ? "INSERT INTO schema_version(version) VALUES (1)" : "SELECT 1");
+    if (step && v > 0) step = exec(("UPDATE schema_version SET version = " + std::to_string(v + 1)).c_str());
+    if (!step) {
+      (void)exec("ROLLBACK");
+      return step;
+    }
+    if (auto ok = exec("COMMIT"); !ok) return ok;
+  }
+
+  auto prepare = [&](const char* sql, stmt_ptr& out) -> store_result<void> {
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &raw, nullptr) != SQLITE_OK)
+      return common::unexpected(db_error("preparing statements"));
+    out.reset(raw);
+    return {};
+  };
+  st_ = std::make_unique<statements>();
+  for (auto [sql, target] : std::initializer_list<std::pair<const char*, stmt_ptr*>>{
+           {"SELECT id, version, owner, object_type, secret_data_type, attributes, material FROM objects WHERE id = ?1",
+            &st_->get},
+           {"INSERT INTO objects(id, version, owner, object_type, secret_data_type, attributes, material)"
+            " VALUES (?1, 1, ?2, ?3, ?4, ?5, ?6)",
+            &st_->insert},
+           {"UPDATE objects SET version = version + 1, owner = ?2, object_type = ?3, secret_data_type = ?4,"
+            " attributes = ?5, material = ?6 WHERE id = ?1 AND version = ?7",
+            &st_->update},
+           {"DELETE FROM objects WHERE id = ?1 AND version = ?2", &st_->erase},
+           {"SELECT version FROM objects WHERE id = ?1", &st_->version_of},
+           {"SELECT id, object_type, owner FROM objects ORDER BY seq", &st_->locate_all},
+           {"BEGIN IMMEDIATE", &st_->begin},
+           {"COMMIT", &st_->commit},
+           {"ROLLBACK", &st_->rollback}})
+    if (auto ok = prepare(sql, *target); !ok) return ok;
+
+  // Master key check: seal a constant on first use, then require it to open.
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db_, "SELECT value FROM meta WHERE name = 'master_key_check'", -1, &raw, nullptr) != SQLITE_OK)
+    return common::unexpected(db_error("reading meta"));
+  stmt_ptr q(raw);
+  const std::span<const std::uint8_t> check(reinterpret_cast<const std::uint8_t*>(check_plaintext.data()),
+                                            check_plaintext.size());
+  if (sqlite3_step(q.get()) == SQLITE_ROW) {
+    const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(q.get(), 0));
+    std::span<const std::uint8_t> sealed(p, static_cast<std::size_t>(sqlite3_column_bytes(q.get(), 0)));
+    if (!open_sealed(master_key_, sealed, "kmipd-master-key-check"))
+      return err(store_errc::corrupt, "database " + path_ + " was written with another master key than " +
+                                          options.master_key.string());
+  } else {
+    auto sealed = seal(master_key_, check, "kmipd-master-key-check");
+    if (!sealed) return common::unexpected(sealed.error());
+    sqlite3_stmt* ins = nullptr;
+    if (sqlite3_prepare_v2(db_, "INSERT INTO meta(name, value) VALUES ('master_key_check', ?1)", -1, &ins, nullptr) !=
+        SQLITE_OK)
+      return common::unexpected(db_error("writing meta"));
+    stmt_ptr i(ins);
+    sqlite3_bind_blob(i.get(), 1, sealed->data(), static_cast<int>(sealed->size()), SQLITE_TRANSIENT);
+    if (sqlite3_step(i.get()) != SQLITE_DONE) return common::unexpected(db_error("writing meta"));
+  }
+  return {};
+}
+
+store_result<std::optional<core::stored_object>> sqlite_store::get(std::string_view id) {
+  std::lock_guard lock(mutex_);
+  auto* s = st_->get.get();
+  reset_guard g{s};
+  sqlite3_bind_text(s, 1, id.data(), static_cast<int>(id.size()), SQLITE_TRANSIENT);
+  const int rc = sqlite3_step(s);
+  if (rc == SQLITE_DONE) return std::optional<core::stored_object>{};
+  if (rc != SQLITE_ROW) return common::unexpected(db_error("reading object"));
+  core::stored_object o;
+  o.id = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+  o.version = sqlite3_column_int64(s, 1);
+  o.owner = reinterpret_cast<const char*>(sqlite3_column_text(s, 2));
+  o.object_type = static_cast<kmip::spec::object_type>(sqlite3_column_int64(s, 3));
+  if (sqlite3_column_type(s, 4) != SQLITE_NULL)
+    o.secret_data_type = static_cast<kmip::spec::secret_data_type>(sqlite3_column_int64(s, 4));
+  auto blob = [&](int col) {
+    const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(s, col));
+    return std::span<const std::uint8_t>(p, static_cast<std::size_t>(sqlite3_column_bytes(s, col)));
+  };
+  auto attrs = core::decode_attributes(blob(5));
+  if (!attrs) return err(store_errc::corrupt, "database " + path_ + ", object " + o.id + ": " + attrs.error().message);
+  o.attributes = std::move(*attrs);
+  if (sqlite3_column_type(s, 6) != SQLITE_NULL) {
+    auto material = open_sealed(master_key_, blob(6), object_aad(o.id));
+    if (!material)
+      return err(store_errc::corrupt, "database " + path_ + ", object " + o.id + ": " + material.error().message);
+    o.key_material = std::move(*material);
+  }
+  return std::optional<core::stored_object>{std::move(o)};
+}
+
+store_result<void> sqlite_store::commit(std::vector<core::write_op> writes) {
+  std::lock_guard lock(mutex_);
+  auto run = [&](sqlite3_stmt* s) {
+    reset_guard g{s};
+    return sqlite3_step(s);
+  };
+  if (run(st_->begin.get()) != SQLITE_DONE) return common::unexpected(db_error("begin"));
+  auto rollback = [&](store_error e) -> store_result<void> {
+    run(st_->rollback.get());
+    return common::unexpected(std::move(e));
+  };
+  for (const auto& w : writes) {
+    const auto& o = w.object;
+    sqlite3_stmt* s = nullptr;
+    switch (w.op) {
+      case core::write_op::kind::insert: s = st_->insert.get(); break;
+      case core::write_op::kind::update: s = st_->update.get(); break;
+      case core::write_op::kind::erase: s = st_->erase.get(); break;
+    }
+    reset_guard g{s};
+    sqlite3_bind_text(s, 1, o.id.data(), static_cast<int>(o.id.size()), SQLITE_TRANSIENT);
+    std::vector<std::uint8_t> sealed;
+    common::secure_bytes attrs;
+    if (w.op == core::write_op::kind::erase) {
+      sqlite3_bind_int64(s, 2, o.version);
+    } else {
+      sqlite3_bind_text(s, 2, o.owner.data(), static_cast<int>(o.owner.size()), SQLITE_TRANSIENT);
+      sqlite3_bind_int64(s, 3, static_cast<std::int64_t>(o.object_type));
+      if (o.secret_data_type) sqlite3_bind_int64(s, 4, static_cast<std::int64_t>(*o.secret_data_type));
+      else sqlite3_bind_null(s, 4);
+      attrs = core::encode_attributes(o.attributes);
+      sqlite3_bind_blob(s, 5, attrs.data(), static_cast<int>(attrs.size()), SQLITE_STATIC);
+      if (o.key_material.empty()) {
+        sqlite3_bind_null(s, 6);
+      } else {
+        auto sealed_or = seal(master_key_, o.key_material, object_aad(o.id));
+        if (!sealed_or) return rollback(sealed_or.error());
+        sealed = std::move(*sealed_or);
+        sqlite3_bind_blob(s, 6, sealed.data(), static_cast<int>(sealed.size()), SQLITE_STATIC);
+      }
+      if (w.op == core::write_op::kind::update) sqlite3_bind_int64(s, 7, o.version);
+    }
+    const int rc = sqlite3_step(s);
+    if (rc == SQLITE_CONSTRAINT) return rollback({store_errc::already_exists, "object " + o.id + " exists"});
+    if (rc != SQLITE_DONE) return rollback(db_error("writing object " + o.id));
+    if (w.op != core::write_op::kind::insert && sqlite3_changes(db_) == 0) {
+      auto* v = st_->version_of.get();
+      reset_guard vg{v};
+      sqlite3_bind_text(v, 1, o.id.data(), static_cast<int>(o.id.size()), SQLITE_TRANSIENT);
+      const bool exists = sqlite3_step(v) == SQLITE_ROW;
+      return rollback(exists ? store_error{store_errc::conflict, "object " + o.id + " changed meanwhile"}
+                             : store_error{store_errc::not_found, "no object " + o.id});
+    }
+  }
+  if (run(st_->commit.get()) != SQLITE_DONE) return rollback(db_error("commit"));
+  return {};
+}
+
+store_result<std::vector<std::string>> sqlite_store::locate(const core::locate_filter& filter) {
+  std::lock_guard lock(mutex_);
+  auto* s = st_->locate_all.get();
+  reset_guard g{s};
+  std::vector<std::string> ids;
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    if (filter.object_type && sqlite3_column_int64(s, 1) != static_cast<std::int64_t>(*filter.object_type)) continue;
+    if (filter.owner && *filter.owner != reinterpret_cast<const char*>(sqlite3_column_text(s, 2))) continue;
+    ids.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
+  }
+  if (rc != SQLITE_DONE) return common::unexpected(db_error("locating objects"));
+  return ids;
+}
+
+}  // namespace kmipd::store

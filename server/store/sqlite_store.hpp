@@ -1,0 +1,75 @@
+// The SQLite object store: kmipd's default, one database file (DESIGN.md "Storage").
+//
+// Schema (versioned; schema_version holds one row; open() migrates older files forward, step by step, in one
+// transaction each; a newer file than this build knows is refused):
+//   schema_version(version INTEGER)
+//   meta(name TEXT PRIMARY KEY, value BLOB)        -- 'master_key_check': proves the master key matches
+//   objects(seq INTEGER PRIMARY KEY AUTOINCREMENT, -- creation order, for Locate
+//           id TEXT UNIQUE, version INTEGER, owner TEXT, object_type INTEGER, secret_data_type INTEGER,
+//           attributes BLOB,                      -- TTLV, core::encode_attributes (no key material)
+//           material BLOB)                        -- AES-256-GCM(master key; nonce 12 || ciphertext || tag 16;
+//                                                 --   AAD = "kmipd-object:" + id), NULL once destroyed
+//
+// Key material at rest: every object's material is sealed with AES-256-GCM under the server master key, with
+// the object's id as additional data, so a copied database file leaks no key and a sealed blob moved to
+// another row does not open. The master key is 32 random bytes in a file created on first start with mode
+// 0600 (O_EXCL, fsync'd); open() refuses a master key file that group or others can read or write, and a key
+// that does not open the database's check value ("wrong master key"). Nonces come from OpenSSL's DRBG.
+//
+// Durability: journal_mode=WAL with synchronous=FULL. In WAL mode, NORMAL only syncs at checkpoints, so a
+// power loss can drop the last acknowledged transactions (a process crash cannot); FULL syncs the WAL at every
+// commit, so once commit() returns — and hence before Create, Register or Destroy is answered — the write is
+// on stable storage. Cost: one fsync per commit, which a lab KMS affords.
+//
+// Errors: open() returns a store_error whose message names the file (a corrupt database, "file is not a
+// database", a wrong master key, unsafe permissions). Thread safety: one connection behind a mutex; every
+// statement is prepared once.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+
+#include "server/core/object_store.hpp"
+
+struct sqlite3;
+
+namespace kmipd::store {
+
+struct sqlite_options {
+  std::filesystem::path database;    // created if absent
+  std::filesystem::path master_key;  // created (0600) if absent
+  int busy_timeout_ms = 5000;
+};
+
+class sqlite_store final : public core::object_store {
+ public:
+  static constexpr int schema_version = 1;
+
+  static core::store_result<std::unique_ptr<sqlite_store>> open(const sqlite_options& options);
+  ~sqlite_store() override;
+  sqlite_store(const sqlite_store&) = delete;
+  sqlite_store& operator=(const sqlite_store&) = delete;
+
+  core::store_result<std::optional<core::stored_object>> get(std::string_view id) override;
+  core::store_result<void> commit(std::vector<core::write_op> writes) override;
+  core::store_result<std::vector<std::string>> locate(const core::locate_filter& filter) override;
+
+ private:
+  struct statements;
+  sqlite_store() = default;
+  core::store_result<void> init(const sqlite_options& options);
+  core::store_error db_error(std::string_view what) const;
+
+  std::mutex mutex_;
+  sqlite3* db_ = nullptr;
+  std::unique_ptr<statements> st_;
+  common::secure_bytes master_key_;
+  std::string path_;
+};
+
+// Reads the master key file, creating it (32 random bytes, mode 0600) when absent. Refuses a file readable or
+// writable by group or others, or not 32 bytes long, with a message naming it.
+core::store_result<common::secure_bytes> load_or_create_master_key(const std::filesystem::path& path);
+
+}  // namespace kmipd::store
