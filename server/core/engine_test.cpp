@@ -312,7 +312,8 @@ TEST(Engine, LocateFiltersAndPages) {
     return std::get<model::locate_response>(*r.payload);
   };
   EXPECT_EQ(find({}).unique_identifiers, ids);
-  EXPECT_EQ(find({}).located_items, 5);
+  EXPECT_FALSE(find({}).located_items);  // omitted unless the request pages (1.4 §4.9, SKFF-M-5-14)
+  EXPECT_EQ(find({}, 10).located_items, 5);
   EXPECT_EQ(find({model::attr::text("x-Name", "vm-b")}).unique_identifiers, (std::vector{ids[3], ids[4]}));
   EXPECT_EQ(find({model::attr::name("key-2")}).unique_identifiers, std::vector{ids[2]});
   EXPECT_EQ(find({model::attr::state(state::active)}).unique_identifiers, std::vector{ids[4]});
@@ -325,6 +326,20 @@ TEST(Engine, LocateFiltersAndPages) {
   EXPECT_EQ(find({model::attr::date("Initial Date", {t - 1}), model::attr::date("Initial Date", {t + 1})})
                 .unique_identifiers.size(),
             5u);
+}
+
+// OASIS SKFF-M-5-14 (and -11): Create, Locate, Get, Destroy, Locate -> the second Locate finds nothing.
+TEST(Engine, LocateSkipsDestroyedObjectsUnlessStateIsAsked) {
+  fixture f;
+  auto id = create(f);
+  ASSERT_EQ(f.one(on<model::destroy_request>(id)).result_status, result_status::success);
+  model::locate_request l;
+  auto r = f.one(l, v14);
+  ASSERT_EQ(r.result_status, result_status::success);
+  EXPECT_TRUE(std::get<model::locate_response>(*r.payload).unique_identifiers.empty());
+  l.attributes = {model::attr::state(state::destroyed)};
+  r = f.one(l, v14);
+  EXPECT_EQ(std::get<model::locate_response>(*r.payload).unique_identifiers, std::vector{id});
 }
 
 // ---- re-key ---------------------------------------------------------------------------------------------------

@@ -1,7 +1,10 @@
 // Locate (KMIP 1.4 §4.9, 2.1 §6.1.28): the objects the caller may Locate whose attributes match every given
 // attribute: an object matches an attribute when one of its instances has the same value (State as computed
 // now). Two values of the same Date-Time attribute give a range, inclusive (1.4 §4.9). Results in creation
-// order; Offset Items skips, Maximum Items caps, Located Items (1.3+) counts all matches. A Storage Status
+// order; Offset Items skips, Maximum Items caps, Located Items (1.3+) counts all matches and is returned when the
+// request paged (Maximum Items or Offset Items): 1.4 §4.9 lets a server omit it, and the OASIS SKFF-M-5..12-14
+// test cases show it omitted. Destroyed objects are found only when the request names a State: the SKFF-M-5..8
+// test cases (1.1 and 1.4) Locate after Destroy and expect no identifier. A Storage Status
 // Mask without On-line storage finds nothing (kmipd archives nothing). The first result becomes the ID
 // Placeholder.
 #include <map>
@@ -64,6 +67,7 @@ op_result locate(operation_context& ctx, const locate_request& r) {
       auto& o = **got;
       if (!ctx.may(kmip::spec::operation::locate, o.owner)) continue;
       refresh(o, ctx.now());
+      if (is_destroyed(state_of(o)) && !wanted.contains("State")) continue;
       if (!matches(o, wanted)) continue;
       ++found;
       if (skip > 0) {
@@ -76,7 +80,7 @@ op_result locate(operation_context& ctx, const locate_request& r) {
       out.unique_identifiers.push_back(o.id);
     }
   }
-  if (ctx.version() >= kmip::spec::version::v1_3) out.located_items = found;
+  if (ctx.version() >= kmip::spec::version::v1_3 && (r.maximum_items || r.offset_items)) out.located_items = found;
   if (!out.unique_identifiers.empty()) ctx.set_placeholder(out.unique_identifiers.front());
   return out;
 }
