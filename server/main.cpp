@@ -3,10 +3,18 @@
 // gracefully: stop accepting, let requests in progress finish within shutdown_timeout_seconds.
 // Exit status: 0 after a clean shutdown, 2 for a bad configuration or a port that cannot be bound, 3 for an
 // unexpected exception (caught here, once).
+//
+// `--ready-file PATH`: once both listeners are bound, kmipd writes {"pid":..,"kmip_port":..,"http_port":..} to
+// PATH, atomically (PATH.tmp, then rename), so that a supervisor or a test that configured port 0 learns the
+// ports the moment kmipd accepts connections, and never reads a half-written file.
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <iostream>
@@ -51,7 +59,28 @@ kmipd::core::store_result<std::unique_ptr<kmipd::core::object_store>> make_store
   return std::unique_ptr<kmipd::core::object_store>(std::move(*store));
 }
 
-int run(const std::string& config_file, bool check_only) {
+// Writes the ready file (see the top of this file). False, with the reason on stderr, when it cannot be written.
+bool write_ready_file(const std::filesystem::path& path, std::uint16_t kmip_port, std::uint16_t http_port) {
+  const std::filesystem::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << "{\"pid\":" << ::getpid() << ",\"kmip_port\":" << kmip_port << ",\"http_port\":" << http_port << "}\n";
+    out.flush();
+    if (!out) {
+      std::cerr << "kmipd: cannot write the ready file " << tmp.string() << "\n";
+      return false;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::cerr << "kmipd: cannot rename " << tmp.string() << " to " << path.string() << ": " << ec.message() << "\n";
+    return false;
+  }
+  return true;
+}
+
+int run(const std::string& config_file, bool check_only, const std::string& ready_file) {
   auto loaded = kmipd::load_config(config_file);
   if (!loaded) {
     std::cerr << "kmipd: " << loaded.error().describe(config_file) << "\n";
@@ -143,6 +172,11 @@ int run(const std::string& config_file, bool check_only) {
                  c.shutdown_timeout.count());
     (*srv)->shutdown(c.shutdown_timeout);
   });
+  // Written once SIGTERM is handled too, so that whoever waits for the file may stop kmipd cleanly at once.
+  if (!ready_file.empty() && !write_ready_file(ready_file, (*srv)->kmip_port(), (*srv)->http_port())) {
+    (*srv)->shutdown(std::chrono::milliseconds{0});
+    return exit_config;
+  }
   signals_io.run();
   spdlog::info("stopped");
   return exit_ok;
@@ -156,13 +190,16 @@ int main(int argc, char** argv) {
   bool check_only = false;
   app.add_option("-c,--config", config_file, "configuration file (TOML; see docs/kmipd.md)")->required();
   app.add_flag("--check", check_only, "check the configuration and the TLS files, then exit");
+  std::string ready_file;
+  app.add_option("--ready-file", ready_file,
+                 "once listening, write the bound ports as JSON to this file (atomically: PATH.tmp, then rename)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? exit_ok : 1;
   }
   try {
-    return run(config_file, check_only);
+    return run(config_file, check_only, ready_file);
   } catch (const std::exception& e) {
     std::cerr << "kmipd: " << e.what() << "\n";
     return exit_internal;
