@@ -252,19 +252,21 @@ TEST(SkipList, NamesAsymmetricCasesWithAReason) {
 // ---- acceptance: SKLC and SKFF, 1.1 and 1.4, against kmipd's engine --------------------------------------
 
 // Cases that run but fail because kmipd is wrong, with what is wrong. The test asserts that each still fails,
-// so that a fixed gap is noticed and removed from here.
+// so that a fixed gap is noticed and removed from here. kmipd now sets Digest, Fresh, Lease Time, Random Number
+// Generator, Sensitive, Always Sensitive, Extractable, Never Extractable and Original Creation Date
+// (docs/kmipd-engine.md, "Server-set attributes"). What is left is not a kmipd defect: SKFF-M-10..12-14 Get the
+// Random Number Generator and expect the reference server's own generator (RNG Algorithm ANSI X9.31, AES, 256);
+// 1.4 §3.44 has the server report the generator it used, so kmipd answers Unspecified for the seeded test source
+// (DRBG / CTR / AES 256 with OpenSSL). Whether that value is a permitted variation is for the masking table
+// (compare.cpp) to decide, with the clause that allows it.
 const std::map<std::string, std::string>& known_kmipd_gaps() {
-  static const std::string digest =
-      "kmipd does not keep the server-generated Digest attribute (1.4 §3.17: SHA-256 of the key material)";
-  static const std::string list11 = digest + ", nor Fresh (1.4 §3.34) and Lease Time (1.4 §3.20) for Get Attribute List";
-  static const std::string list14 =
-      list11 + ", nor Random Number Generator (1.4 §3.44), Sensitive, Always Sensitive, Extractable, Never "
-               "Extractable (1.4 §3.48-3.51) and Original Creation Date (1.4 §3.43)";
+  static const std::string rng =
+      "expects the reference server's Random Number Generator (ANSI X9.31 / AES / 256); kmipd reports its own "
+      "(1.4 §3.44)";
   static const std::map<std::string, std::string> gaps{
-      {"SKLC-M-1-11", digest},  {"SKLC-M-2-11", digest},  {"SKLC-M-3-11", digest},
-      {"SKLC-M-1-14", digest},  {"SKLC-M-2-14", digest},  {"SKLC-M-3-14", digest},
-      {"SKFF-M-9-11", list11},  {"SKFF-M-10-11", list11}, {"SKFF-M-11-11", list11}, {"SKFF-M-12-11", list11},
-      {"SKFF-M-9-14", list14},  {"SKFF-M-10-14", list14}, {"SKFF-M-11-14", list14}, {"SKFF-M-12-14", list14},
+      {"SKFF-M-10-14", rng},
+      {"SKFF-M-11-14", rng},
+      {"SKFF-M-12-14", rng},
   };
   return gaps;
 }

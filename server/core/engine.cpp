@@ -18,6 +18,7 @@ struct engine::impl {
   engine_options options;
   std::unique_ptr<object_store> store;
   environment env;
+  kmip::model::attribute random_number_generator;  // describes env.random, for new objects
   std::mutex mutex;
 
   void audit(const request_context& ctx, const std::string& identity, std::string_view operation,
@@ -87,7 +88,8 @@ model::response_message engine::impl::process(const model::request_message& requ
   std::size_t first_of_batch = 0;
   bool failed = false;
   for (const auto& item : request.batch_items) {
-    operation_context octx(*store, *env.clock, *env.random, options, identity, ctx, *version, placeholder, undo_log);
+    operation_context octx(*store, *env.clock, *env.random, random_number_generator, options, identity, ctx,
+                           *version, placeholder, undo_log);
     octx.operation = item.operation;
     model::response_batch_item out;
     if (auth_failure) {
@@ -145,6 +147,7 @@ engine::engine(engine_options options, std::unique_ptr<object_store> store, envi
   impl_->options = std::move(options);
   impl_->store = std::move(store);
   impl_->env = std::move(env);
+  impl_->random_number_generator = core::random_number_generator(*impl_->env.random);
 }
 
 engine::~engine() = default;

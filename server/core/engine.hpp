@@ -55,6 +55,9 @@ struct engine_options {
   // Refuse requests without a Username/Password credential (only meaningful with check_credential).
   bool require_credential = false;
   kmip::ttlv::decode_limits limits{};
+  // The Lease Time attribute of new objects (1.4 §3.20: the longest lease the server can serve). kmipd has no
+  // Obtain Lease and enforces no lease, so the default is the largest Interval: no limit.
+  std::uint32_t lease_time = 0xFFFFFFFF;
 };
 
 class engine {

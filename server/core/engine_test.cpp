@@ -1,6 +1,7 @@
 // Engine behaviour through the typed API and handle_bytes: lifecycle table, Locate, Re-key links, key wrapping,
 // permissions, batches, malformed input, and the audit never holding key material.
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
 
 #include <algorithm>
 
@@ -573,6 +574,296 @@ TEST(Engine, AuditRecordsEveryItemAndNoKeyMaterial) {
     for (auto b : k) { h += hex[b >> 4]; h += hex[b & 15]; }
     EXPECT_EQ(all.find(h), std::string::npos);
   }
+}
+
+
+// ---- server-set attributes: Digest, Fresh, Lease Time, RNG, Sensitive/Extractable, Original Creation Date --------
+std::vector<model::attribute> attributes_of(fixture& f, const std::string& id, kmip::spec::protocol_version pv = v14,
+                                            std::vector<model::attribute_reference> names = {}) {
+  auto g = on<model::get_attributes_request>(id);
+  g.attribute_references = std::move(names);
+  auto r = f.one(g, pv);
+  EXPECT_EQ(r.result_status, result_status::success) << r.result_message.value_or("");
+  return r.payload ? std::get<model::get_attributes_response>(*r.payload).attributes : std::vector<model::attribute>{};
+}
+
+std::vector<std::string> attribute_list(fixture& f, const std::string& id, kmip::spec::protocol_version pv) {
+  auto r = f.one(on<model::get_attribute_list_request>(id), pv);
+  std::vector<std::string> out;
+  if (r.payload)
+    for (const auto& a : std::get<model::get_attribute_list_response>(*r.payload).attribute_references)
+      out.push_back(a.name);
+  return out;
+}
+
+std::vector<std::uint8_t> sha256(std::span<const std::uint8_t> in) {
+  std::vector<std::uint8_t> md(EVP_MAX_MD_SIZE);
+  unsigned int n = 0;
+  EXPECT_EQ(EVP_Digest(in.data(), in.size(), md.data(), &n, EVP_sha256(), nullptr), 1);
+  md.resize(n);
+  return md;
+}
+
+// The Digest Value of the object's Digest, checking Hashing Algorithm SHA-256 and the Key Format Type.
+std::vector<std::uint8_t> digest_of(const std::vector<model::attribute>& attrs, kmip::spec::key_format_type kft) {
+  const auto* d = model::find_attribute(attrs, "Digest");
+  if (!d) {
+    ADD_FAILURE() << "no Digest";
+    return {};
+  }
+  auto v = d->value_item();
+  EXPECT_EQ(v.find(kmip::spec::tag::hashing_algorithm)->as_enumeration(),
+            static_cast<std::uint32_t>(kmip::spec::hashing_algorithm::sha_256));
+  EXPECT_EQ(v.find(kmip::spec::tag::key_format_type)->as_enumeration(), static_cast<std::uint32_t>(kft));
+  auto b = v.find(kmip::spec::tag::digest_value)->as_bytes();
+  return {b.begin(), b.end()};
+}
+
+std::size_t instances_count(const std::vector<model::attribute>& attrs, std::string_view name) {
+  return static_cast<std::size_t>(std::count_if(attrs.begin(), attrs.end(), [&](const auto& a) { return a.name == name; }));
+}
+
+std::optional<bool> flag(const std::vector<model::attribute>& attrs, std::string_view name) {
+  const auto* a = model::find_attribute(attrs, name);
+  return a ? a->boolean() : std::nullopt;
+}
+
+TEST(ServerSetAttributes, CreateSetsEveryOne) {
+  fixture f;
+  auto id = create(f, aes(), v14);
+  auto attrs = attributes_of(f, id);
+  EXPECT_EQ(flag(attrs, "Fresh"), true);
+  EXPECT_EQ(model::find_attribute(attrs, "Lease Time")->interval()->seconds, 0xFFFFFFFFu);  // no lease limit
+  EXPECT_EQ(flag(attrs, "Sensitive"), false);
+  EXPECT_EQ(flag(attrs, "Always Sensitive"), false);
+  EXPECT_EQ(flag(attrs, "Extractable"), true);
+  EXPECT_EQ(flag(attrs, "Never Extractable"), false);
+  EXPECT_EQ(model::find_attribute(attrs, "Original Creation Date")->date(),
+            model::find_attribute(attrs, "Initial Date")->date());  // 1.4 §3.43
+  const auto* rng = model::find_attribute(attrs, "Random Number Generator");
+  ASSERT_NE(rng, nullptr);  // seeded_random: details unknown, so Unspecified (1.4 §3.44)
+  EXPECT_EQ(rng->value_item().find(kmip::spec::tag::rng_algorithm)->as_enumeration(),
+            static_cast<std::uint32_t>(kmip::spec::rng_algorithm::unspecified));
+  // Digest: SHA-256 over the Raw key, checked with OpenSSL against the key Get returns.
+  const auto material = material_of(f.one(on<model::get_request>(id), v14));
+  EXPECT_EQ(digest_of(attrs, kmip::spec::key_format_type::raw), sha256(material));
+  EXPECT_EQ(model::find_attribute(attrs, "Digest")->index.value_or(0), 0);
+
+  engine_options o;
+  o.lease_time = 3600;
+  fixture g(o);
+  EXPECT_EQ(model::find_attribute(attributes_of(g, create(g)), "Lease Time")->interval()->seconds, 3600u);
+}
+
+TEST(ServerSetAttributes, ResponsesShowOnlyWhatTheVersionHas) {
+  fixture f;
+  auto id = create(f, aes(), v11);  // stored whatever the request's version
+  auto has = [](const std::vector<model::attribute>& a, const char* n) { return model::find_attribute(a, n) != nullptr; };
+  auto a10 = attributes_of(f, id, {1, 0});
+  EXPECT_TRUE(has(a10, "Digest"));
+  EXPECT_TRUE(has(a10, "Lease Time"));
+  EXPECT_FALSE(has(a10, "Fresh"));  // 1.1
+  auto a11 = attributes_of(f, id, v11);
+  EXPECT_TRUE(has(a11, "Fresh"));
+  EXPECT_FALSE(has(a11, "Original Creation Date"));  // 1.2
+  EXPECT_TRUE(has(attributes_of(f, id, {1, 2}), "Original Creation Date"));
+  auto a12 = attributes_of(f, id, {1, 2});
+  EXPECT_FALSE(has(a12, "Random Number Generator"));  // 1.3
+  auto a13 = attributes_of(f, id, {1, 3});
+  EXPECT_TRUE(has(a13, "Random Number Generator"));
+  for (const char* n : {"Sensitive", "Always Sensitive", "Extractable", "Never Extractable"}) {  // 1.4
+    EXPECT_FALSE(has(a13, n)) << n;
+    EXPECT_TRUE(has(attributes_of(f, id, v14), n)) << n;
+    EXPECT_TRUE(has(attributes_of(f, id, v21), n)) << n;
+    EXPECT_TRUE(attributes_of(f, id, v11, {{n}}).empty()) << n;  // named explicitly: still not in 1.1
+  }
+  auto l11 = attribute_list(f, id, v11), l14 = attribute_list(f, id, v14);
+  auto listed = [](const std::vector<std::string>& l, const char* n) { return std::count(l.begin(), l.end(), n) == 1; };
+  for (const char* n : {"Digest", "Fresh", "Lease Time"}) {
+    EXPECT_TRUE(listed(l11, n)) << n;
+    EXPECT_TRUE(listed(l14, n)) << n;
+  }
+  for (const char* n : {"Random Number Generator", "Sensitive", "Always Sensitive", "Extractable",
+                        "Never Extractable", "Original Creation Date"}) {
+    EXPECT_FALSE(listed(l11, n)) << n;
+    EXPECT_TRUE(listed(l14, n)) << n;
+  }
+  // A 1.1 client cannot set a 1.4 attribute either.
+  EXPECT_EQ(f.one(model::add_attribute_request{id, model::attr::boolean("Sensitive", true), {}}, v11).result_reason,
+            result_reason::invalid_field);
+  EXPECT_EQ(f.one(aes(256, {model::attr::boolean("Extractable", false)}), v11).result_reason,
+            result_reason::invalid_field);
+}
+
+TEST(ServerSetAttributes, DigestOfRegisteredObjectsUsesTheirKeyFormatType) {
+  fixture f;
+  const std::vector<std::uint8_t> key(16, 0x5A);
+  auto register_id = [&](model::register_request r) {
+    auto out = f.one(std::move(r), v14);
+    EXPECT_EQ(out.result_status, result_status::success) << out.result_message.value_or("");
+    return out.payload ? std::get<model::register_response>(*out.payload).unique_identifier : std::string{};
+  };
+  model::register_request raw;
+  raw.object = model::symmetric_key::raw(kmip::spec::cryptographic_algorithm::aes, key);
+  auto raw_attrs = attributes_of(f, register_id(raw));
+  EXPECT_EQ(digest_of(raw_attrs, kmip::spec::key_format_type::raw), sha256(key));
+  // A client-registered key: kmipd did not generate it, so no Random Number Generator or Original Creation Date.
+  EXPECT_EQ(model::find_attribute(raw_attrs, "Random Number Generator"), nullptr);
+  EXPECT_EQ(model::find_attribute(raw_attrs, "Original Creation Date"), nullptr);
+  EXPECT_EQ(flag(raw_attrs, "Fresh"), true);
+
+  // Transparent Symmetric Key: the Key Material is a structure, so the digest is over its TTLV encoding
+  // (1.4 §3.17): 42 00 43 | 01 | 00 00 00 18 | 42 00 3F | 08 | 00 00 00 10 | key.
+  model::register_request tr;
+  model::symmetric_key sk;
+  sk.key_block.key_format_type = kmip::spec::key_format_type::transparent_symmetric_key;
+  sk.key_block.cryptographic_algorithm = kmip::spec::cryptographic_algorithm::aes;
+  sk.key_block.cryptographic_length = 128;
+  model::opaque km;
+  km.tree.begin_structure(kmip::spec::tag::key_material);
+  km.tree.add_bytes(kmip::spec::tag::key, key);
+  km.tree.end_structure();
+  model::key_value kv;
+  kv.key_material = km;
+  sk.key_block.key_value = kv;
+  tr.object = sk;
+  std::vector<std::uint8_t> encoded{0x42, 0x00, 0x43, 0x01, 0, 0, 0, 0x18, 0x42, 0x00, 0x3F, 0x08, 0, 0, 0, 0x10};
+  for (auto b : key) encoded.push_back(b);
+  EXPECT_EQ(digest_of(attributes_of(f, register_id(tr)), kmip::spec::key_format_type::transparent_symmetric_key),
+            sha256(encoded));
+
+  model::register_request s;
+  s.object_type = kmip::spec::object_type::secret_data;
+  model::secret_data sd;
+  sd.key_block.key_format_type = kmip::spec::key_format_type::opaque;
+  model::key_value skv;
+  skv.key_material = common::secure_bytes{'p', 'w'};
+  sd.key_block.key_value = skv;
+  s.object = sd;
+  EXPECT_EQ(digest_of(attributes_of(f, register_id(s)), kmip::spec::key_format_type::opaque),
+            sha256(std::vector<std::uint8_t>{'p', 'w'}));
+}
+
+TEST(ServerSetAttributes, DigestIsStaticAndSurvivesDestroy) {
+  fixture f;
+  auto id = create(f, aes(), v14);
+  const auto before = digest_of(attributes_of(f, id), kmip::spec::key_format_type::raw);
+  ASSERT_EQ(f.one(on<model::destroy_request>(id), v14).result_status, result_status::success);
+  auto after = attributes_of(f, id);
+  ASSERT_EQ(model::find_attribute(after, "State")->enum_value<state>(), state::destroyed);
+  // 1.4 §3.17: digests are static; the material is gone but its digest stays (as the OASIS SKLC-O-1-14 shows).
+  EXPECT_EQ(digest_of(after, kmip::spec::key_format_type::raw), before);
+  // Client cannot add, change or delete it.
+  auto d = model::find_attribute(after, "Digest");
+  EXPECT_EQ(f.one(model::add_attribute_request{id, *d, {}}, v14).result_reason, result_reason::permission_denied);
+}
+
+TEST(ServerSetAttributes, FreshTurnsFalseWhenServed) {
+  fixture f;
+  auto id = create(f, aes(), v14);
+  const auto changed = model::find_attribute(attributes_of(f, id), "Last Change Date")->date();
+  f.clock->advance(10);
+  EXPECT_EQ(flag(attributes_of(f, id), "Fresh"), true);  // reading attributes does not serve the object
+  ASSERT_EQ(f.one(on<model::get_request>(id), v14).result_status, result_status::success);
+  auto attrs = attributes_of(f, id);
+  EXPECT_EQ(flag(attrs, "Fresh"), false);
+  EXPECT_EQ(model::find_attribute(attrs, "Last Change Date")->date(), changed);  // Get is not a change (§3.38)
+  EXPECT_EQ(f.one(model::modify_attribute_request{id, {}, model::attr::boolean("Fresh", true), {}}, v14).result_reason,
+            result_reason::permission_denied);
+}
+
+TEST(ServerSetAttributes, SensitiveAndExtractableKeepTheirHistory) {
+  fixture f;
+  auto id = create(f, aes(256, {model::attr::boolean("Sensitive", true)}), v14);
+  EXPECT_EQ(flag(attributes_of(f, id), "Always Sensitive"), true);
+  EXPECT_EQ(f.one(on<model::get_request>(id), v14).result_reason, result_reason::sensitive);
+  EXPECT_EQ(f.one(on<model::get_request>(id), v11).result_reason, result_reason::permission_denied);
+  auto set = [&](const std::string& key, const char* name, bool v) {
+    auto r = f.one(model::modify_attribute_request{key, {}, model::attr::boolean(name, v), {}}, v14);
+    EXPECT_EQ(r.result_status, result_status::success) << r.result_message.value_or("");
+  };
+  set(id, "Sensitive", false);
+  EXPECT_EQ(flag(attributes_of(f, id), "Always Sensitive"), false);
+  set(id, "Sensitive", true);
+  EXPECT_EQ(flag(attributes_of(f, id), "Always Sensitive"), false);  // it has been False once
+  model::delete_attribute_request del;
+  del.unique_identifier = id;
+  del.attribute_reference = model::attribute_reference{"Sensitive"};
+  EXPECT_EQ(f.one(del, v14).result_reason, result_reason::permission_denied);  // not deletable (§3.48)
+
+  auto locked = create(f, aes(256, {model::attr::boolean("Extractable", false)}), v14);
+  EXPECT_EQ(flag(attributes_of(f, locked), "Never Extractable"), true);
+  EXPECT_EQ(f.one(on<model::get_request>(locked), v14).result_reason, result_reason::not_extractable);
+  set(locked, "Extractable", true);
+  EXPECT_EQ(flag(attributes_of(f, locked), "Never Extractable"), false);
+  EXPECT_EQ(f.one(on<model::get_request>(locked), v14).result_status, result_status::success);
+  set(locked, "Extractable", false);
+  EXPECT_EQ(flag(attributes_of(f, locked), "Never Extractable"), false);  // it has been True once
+  EXPECT_EQ(model::find_attribute(attributes_of(f, locked), "Always Sensitive")->boolean(), false);
+}
+
+TEST(ServerSetAttributes, ReKeyGivesTheNewKeyItsOwn) {
+  fixture f;
+  auto old = create(f, aes(256, {model::attr::boolean("Sensitive", false)}), v14);
+  ASSERT_EQ(f.one(on<model::get_request>(old), v14).result_status, result_status::success);  // old: Fresh False
+  f.clock->advance(100);
+  auto r = f.one(on<model::re_key_request>(old), v14);
+  ASSERT_EQ(r.result_status, result_status::success) << r.result_message.value_or("");
+  auto id = std::get<model::re_key_response>(*r.payload).unique_identifier;
+  auto n = attributes_of(f, id), o = attributes_of(f, old);
+  EXPECT_EQ(flag(n, "Fresh"), true);
+  EXPECT_EQ(model::find_attribute(n, "Original Creation Date")->date()->seconds, f.clock->now());
+  EXPECT_NE(model::find_attribute(n, "Original Creation Date")->date(),
+            model::find_attribute(o, "Original Creation Date")->date());
+  EXPECT_EQ(instances_count(n, "Digest"), 1u);
+  EXPECT_NE(digest_of(n, kmip::spec::key_format_type::raw), digest_of(o, kmip::spec::key_format_type::raw));
+  EXPECT_EQ(digest_of(n, kmip::spec::key_format_type::raw), sha256(material_of(f.one(on<model::get_request>(id), v14))));
+  EXPECT_NE(model::find_attribute(n, "Random Number Generator"), nullptr);
+}
+
+TEST(ServerSetAttributes, RandomNumberGeneratorInATemplateMustMatch) {
+  fixture f;
+  auto rng = [](kmip::spec::rng_algorithm a) {
+    kmip::model::attribute x;
+    x.name = "Random Number Generator";
+    x.value.begin_structure(kmip::spec::tag::attribute_value);
+    x.value.add_enum(kmip::spec::tag::rng_algorithm, a);
+    x.value.end_structure();
+    return x;
+  };
+  EXPECT_EQ(f.one(aes(256, {rng(kmip::spec::rng_algorithm::unspecified)}), v14).result_status, result_status::success);
+  EXPECT_EQ(f.one(aes(256, {rng(kmip::spec::rng_algorithm::ansi_x9_31)}), v14).result_reason,
+            result_reason::invalid_field);  // 1.4 §3.44: the server cannot use that generator
+
+  // OpenSSL's DRBG describes itself (CTR-DRBG with AES-256 unless openssl.cnf says otherwise).
+  auto ossl = random_number_generator(openssl_random{});
+  EXPECT_EQ(ossl.value_item().find(kmip::spec::tag::rng_algorithm)->as_enumeration(),
+            static_cast<std::uint32_t>(kmip::spec::rng_algorithm::drbg));
+  EXPECT_TRUE(ossl.value_item().find(kmip::spec::tag::drbg_algorithm));
+}
+
+TEST(ServerSetAttributes, RecordsFromBeforeGetDefaultsOnRead) {
+  fixture f;
+  // A record as an earlier kmipd stored it: none of the attributes above.
+  stored_object old;
+  old.id = "legacy-1";
+  old.owner = "alice";
+  old.key_material = common::secure_bytes(32, 0x11);
+  old.attributes = {model::attr::text("Unique Identifier", old.id),
+                    model::attr::object_type(kmip::spec::object_type::symmetric_key),
+                    model::attr::cryptographic_algorithm(kmip::spec::cryptographic_algorithm::aes),
+                    model::attr::cryptographic_length(256), model::attr::state(state::pre_active)};
+  std::vector<write_op> w;
+  w.push_back(write_op::insert(old));
+  ASSERT_TRUE(f.eng->store().commit(std::move(w)));
+  auto attrs = attributes_of(f, "legacy-1");
+  EXPECT_EQ(digest_of(attrs, kmip::spec::key_format_type::raw), sha256(old.key_material));
+  EXPECT_EQ(flag(attrs, "Sensitive"), false);
+  EXPECT_EQ(flag(attrs, "Extractable"), true);
+  EXPECT_EQ(flag(attrs, "Always Sensitive"), false);  // history unknown: not claimed
+  EXPECT_EQ(flag(attrs, "Never Extractable"), false);
+  for (const char* n : {"Fresh", "Random Number Generator", "Original Creation Date"})
+    EXPECT_EQ(model::find_attribute(attrs, n), nullptr) << n;  // unknowable for an old record
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <span>
 
 #include "common/random.hpp"
+#include "kmip/model/attribute.hpp"
 
 namespace kmipd::core {
 
@@ -43,6 +44,12 @@ class openssl_random final : public common::random_source {
  public:
   void fill(std::span<std::uint8_t> out) override;
 };
+
+// The Random Number Generator attribute (1.4 §3.44, RNG Parameters §2.1.18) that describes `r`: for
+// openssl_random, OpenSSL's private DRBG as configured (by default RNG Algorithm DRBG, DRBG Algorithm CTR,
+// AES 256); for any other source (seeded_random in tests) RNG Algorithm Unspecified, as §3.44 requires when the
+// details are unknown.
+kmip::model::attribute random_number_generator(const common::random_source& r);
 
 // REQUIRES: every pointer non-null. The engine shares ownership; tests keep their own handle to drive the clock.
 struct environment {

@@ -1,8 +1,13 @@
 // The attribute rules table (KMIP 1.4 §3, 2.1 §4) and the helpers over attribute lists.
 #include "server/core/object_attributes.hpp"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
 #include <array>
+#include <stdexcept>
+
+#include "kmip/ttlv/writer.hpp"
 
 namespace kmipd::core {
 namespace {
@@ -38,14 +43,16 @@ constexpr std::array rules{
     attribute_rule{"Contact Information", false, always},
     attribute_rule{"Last Change Date", false, server_only},
     attribute_rule{"Fresh", false, server_only},
-    attribute_rule{"Sensitive", false, always},
-    attribute_rule{"Extractable", false, always},
+    attribute_rule{"Sensitive", false, always, false},
+    attribute_rule{"Extractable", false, always, false},
     attribute_rule{"Never Extractable", false, server_only},
     attribute_rule{"Always Sensitive", false, server_only},
     attribute_rule{"Description", false, always},
     attribute_rule{"Comment", false, always},
     attribute_rule{"Key Value Present", false, server_only},
-    attribute_rule{"Original Creation Date", false, server_only},
+    // Client-set only by Register (1.4 §3.43, §3.44); Create and Re-key set them from the server's own values.
+    attribute_rule{"Original Creation Date", false, on_create},
+    attribute_rule{"Random Number Generator", false, on_create},
 };
 constexpr attribute_rule custom_rule{"x-", true, always};
 
@@ -120,6 +127,65 @@ kmip::model::attribute for_response(const kmip::model::attribute& a, kmip::spec:
   if (v < kmip::spec::version::v2_0 && a.index && *a.index != 0) out.index = a.index;
   if (a.has_value()) out.value.add_copy(a.value_item());
   return out;
+}
+
+bool exists_in(std::string_view name, kmip::spec::version v) {
+  const auto tag = kmip::model::attribute_tag(name);
+  if (!tag) return true;
+  const auto* info = kmip::spec::find_tag(*tag);
+  return !info || info->since <= v;
+}
+
+kmip::model::attribute digest_attribute(std::span<const std::uint8_t> key_material,
+                                        kmip::spec::key_format_type format) {
+  common::secure_bytes hashed;
+  std::span<const std::uint8_t> input = key_material;
+  if (format == kmip::spec::key_format_type::transparent_symmetric_key) {
+    kmip::ttlv::tree t;
+    t.begin_structure(kmip::spec::tag::key_material);
+    t.add_bytes(kmip::spec::tag::key, key_material);
+    t.end_structure();
+    auto enc = kmip::ttlv::encode(t);
+    if (enc) hashed = std::move(*enc);  // encoding a two-item tree cannot fail
+    input = hashed;
+  }
+  std::array<std::uint8_t, EVP_MAX_MD_SIZE> md{};
+  unsigned int n = 0;
+  if (EVP_Digest(input.data(), input.size(), md.data(), &n, EVP_sha256(), nullptr) != 1)
+    throw std::runtime_error("OpenSSL SHA-256 failure");  // an environment failure, caught at the engine root
+  kmip::model::attribute a;
+  a.name = "Digest";
+  a.value.begin_structure(kmip::spec::tag::attribute_value);
+  a.value.add_enum(kmip::spec::tag::hashing_algorithm, kmip::spec::hashing_algorithm::sha_256);
+  a.value.add_bytes(kmip::spec::tag::digest_value, std::span<const std::uint8_t>(md.data(), n));
+  a.value.add_enum(kmip::spec::tag::key_format_type, format);
+  a.value.end_structure();
+  return a;
+}
+
+void track_sensitivity(stored_object& o) {
+  const auto flag = [&](std::string_view name) -> std::optional<bool> {
+    const auto* a = find_instance(o, name);
+    return a ? a->boolean() : std::nullopt;
+  };
+  // Absent Always Sensitive / Never Extractable: the object is new and its history starts now.
+  const bool always_sensitive = flag("Sensitive") == true && flag("Always Sensitive").value_or(true);
+  const bool never_extractable = flag("Extractable") == false && flag("Never Extractable").value_or(true);
+  set_single(o, kmip::model::attr::boolean("Always Sensitive", always_sensitive));
+  set_single(o, kmip::model::attr::boolean("Never Extractable", never_extractable));
+}
+
+void complete_legacy_attributes(stored_object& o) {
+  using kmip::spec::object_type;
+  if (!find_instance(o, "Digest") && !o.key_material.empty() &&
+      (o.object_type == object_type::symmetric_key || o.object_type == object_type::secret_data))
+    add_instance(o, digest_attribute(o.key_material, o.object_type == object_type::secret_data
+                                                         ? kmip::spec::key_format_type::opaque
+                                                         : kmip::spec::key_format_type::raw));
+  if (!find_instance(o, "Sensitive")) set_single(o, kmip::model::attr::boolean("Sensitive", false));
+  if (!find_instance(o, "Extractable")) set_single(o, kmip::model::attr::boolean("Extractable", true));
+  if (!find_instance(o, "Always Sensitive")) set_single(o, kmip::model::attr::boolean("Always Sensitive", false));
+  if (!find_instance(o, "Never Extractable")) set_single(o, kmip::model::attr::boolean("Never Extractable", false));
 }
 
 bool same_value(const kmip::model::attribute& a, const kmip::model::attribute& b) {

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -29,6 +30,7 @@ struct attribute_rule {
   std::string_view name;
   bool multi_instance = false;
   client_access access = client_access::server_only;
+  bool client_deletable = true;  // only meaningful with access == always (Sensitive, Extractable: 1.4 §3.48, §3.50)
 };
 
 // The rule of an attribute; nullptr for a name the engine does not support. Custom names get the custom rule.
@@ -51,6 +53,29 @@ void set_date(stored_object& o, std::string_view name, std::int64_t t);
 
 // The attribute as a response in `v` carries it (index dropped where it must be).
 kmip::model::attribute for_response(const kmip::model::attribute& a, kmip::spec::version v);
+
+// Whether a message in version `v` may carry the attribute: a spec attribute exists from the version that
+// introduced its tag (the `since` column of kmip/spec/tags.def: Fresh 1.1, Original Creation Date 1.2, Random
+// Number Generator 1.3, Sensitive/Extractable 1.4); custom and vendor attributes exist in every version.
+bool exists_in(std::string_view name, kmip::spec::version v);
+
+// The Digest attribute (1.4 §3.17, 2.1 §4.13): SHA-256 of the Key Material in `format`. Raw and Opaque hash
+// the Key Material byte string; Transparent Symmetric Key hashes the TTLV encoding of its Key Material
+// structure ({ Key }). REQUIRES: format is one of those three.
+kmip::model::attribute digest_attribute(std::span<const std::uint8_t> key_material,
+                                        kmip::spec::key_format_type format);
+
+// Keeps Always Sensitive and Never Extractable (1.4 §3.49, §3.51) true to history: once Sensitive is False,
+// Always Sensitive becomes False for good; once Extractable is True, Never Extractable becomes False for good.
+// Call after every change of Sensitive or Extractable.
+void track_sensitivity(stored_object& o);
+
+// Fills in the attributes kmipd sets on every new object but that records written by earlier versions lack
+// (docs/kmipd-engine.md, "Server-set attributes"): Digest while the key material is there (Raw for symmetric
+// keys, Opaque for Secret Data), Sensitive False, Extractable True, and Always Sensitive / Never Extractable
+// False (their history is unknown, so neither is claimed). Fresh, Random Number Generator and Original Creation
+// Date stay absent: kmipd cannot know them. Idempotent.
+void complete_legacy_attributes(stored_object& o);
 
 // True when two attribute values are the same item (type and value, structures deeply).
 bool same_value(const kmip::model::attribute& a, const kmip::model::attribute& b);

@@ -74,7 +74,11 @@ def run(host, port, cert, key, ca):
         check(bytes(got.value) == material, "get: the registered key came back with other material")
         print("ok   get {} (registered material identical)".format(rid))
 
-        got_uid, attributes = c.get_attributes(uid)
+        # By name: PyKMIP 0.10 cannot parse every attribute a 1.2 server must return for "all attributes"
+        # (Original Creation Date, KMIP 1.2 §3.43, crashes its decoder); docs/kmipd-engine.md says more.
+        got_uid, attributes = c.get_attributes(
+            uid, ["State", "Cryptographic Algorithm", "Cryptographic Length", "Cryptographic Usage Mask",
+                  "Object Type", "Unique Identifier", "Initial Date", "Digest"])
         check(got_uid == uid, "get_attributes: answered for {!r}".format(got_uid))
         by_name = {a.attribute_name.value: a.attribute_value for a in attributes}
         check("State" in by_name, "get_attributes: no State among {}".format(sorted(by_name)))

@@ -24,6 +24,7 @@ op_result add_attribute(operation_context& ctx, const add_attribute_request& r) 
     added.index = 0;
   }
   touch(ctx, *o);
+  track_sensitivity(*o);  // Sensitive or Extractable may have changed (1.4 §3.49, §3.51)
   refresh(*o, ctx.now());
   add_attribute_response out;
   out.unique_identifier = o->id;

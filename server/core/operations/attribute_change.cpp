@@ -9,10 +9,10 @@ using kmip::spec::result_reason;
 op_expected<const attribute_rule*> check_change(operation_context& ctx, const stored_object& o,
                                                 const kmip::model::attribute* a, std::string_view name) {
   const auto* rule = find_rule(name);
-  if (!rule)
+  if (!rule || !exists_in(name, ctx.version()))
     return fail(ctx.reason(result_reason::invalid_field, result_reason::unsupported_attribute),
                 "attribute '" + std::string(name) + "' is not supported");
-  if (rule->access != client_access::always)
+  if (rule->access != client_access::always || (!a && !rule->client_deletable))
     return fail(ctx.reason(result_reason::permission_denied, result_reason::attribute_read_only),
                 "attribute '" + std::string(name) + "' cannot be changed by a client");
   if (a) {

@@ -1,7 +1,8 @@
 // Create (KMIP 1.4 §4.1, 2.1 §6.1.8): a new symmetric key from the injected random source, with the client's
 // template attributes and the ones the server sets (Unique Identifier, Object Type, Initial Date, Last Change
-// Date, State: Pre-Active, or Active when an Activation Date <= now was given). The new ID becomes the batch's
-// ID Placeholder.
+// Date, State: Pre-Active, or Active when an Activation Date <= now was given; Digest, Fresh, Lease Time,
+// Sensitive, Extractable and their history, Original Creation Date, Random Number Generator: finish_new_object).
+// The new ID becomes the batch's ID Placeholder.
 #include "server/core/operations/operations.hpp"
 
 namespace kmipd::core::operations {
@@ -21,7 +22,7 @@ op_result create(operation_context& ctx, const create_request& r) {
   auto n = symmetric_key_bytes(ctx, o);
   if (!n) return common::unexpected(n.error());
   generate_key_material(ctx, o, *n);
-  finish_new_object(ctx, o);
+  if (auto ok = finish_new_object(ctx, o, key_origin::generated); !ok) return common::unexpected(ok.error());
   ctx.object_id = o.id;
   create_response out;
   out.object_type = o.object_type;

@@ -5,6 +5,9 @@
 // Active AES key the caller may Get, Block Cipher Mode NISTKeyWrap (RFC 3394, the default) or
 // AESKeyWrapPadding (RFC 5649); Encoding Option No Encoding wraps the key bytes, TTLV Encoding (the default,
 // 1.4 §2.1.5) wraps the TTLV encoding of the Key Value structure.
+// Extractable False refuses the Get (1.4 §3.50: Not Extractable); Sensitive True refuses it unless the key is
+// wrapped (§3.48: Sensitive); before 1.4, which lacks those reasons, both are Permission Denied. Serving the
+// object sets Fresh to False (§3.34); that write does not change the Last Change Date (§3.38 does not list Get).
 #include "kmip/ttlv/writer.hpp"
 #include "server/core/key_wrap.hpp"
 #include "server/core/lifecycle.hpp"
@@ -103,6 +106,13 @@ op_result get(operation_context& ctx, const get_request& r) {
                 "object " + o->id + " is destroyed; its key material is gone");
   if (r.key_compression_type)
     return fail(result_reason::key_compression_type_not_supported, "key compression is not supported");
+  const bool v14 = ctx.version() >= kmip::spec::version::v1_4;
+  if (const auto* e = find_instance(*o, "Extractable"); e && e->boolean() == false)
+    return fail(v14 ? result_reason::not_extractable : result_reason::permission_denied,
+                "object " + o->id + " is not extractable");
+  if (const auto* s = find_instance(*o, "Sensitive"); s && s->boolean() == true && !r.key_wrapping_specification)
+    return fail(v14 ? result_reason::sensitive : result_reason::permission_denied,
+                "object " + o->id + " is sensitive: Get it wrapped");
 
   key_block kb;
   key_value kv;
@@ -144,6 +154,12 @@ op_result get(operation_context& ctx, const get_request& r) {
     symmetric_key k;
     k.key_block = std::move(kb);
     out.object = std::move(k);
+  }
+  if (const auto* f = find_instance(*o, "Fresh"); f && f->boolean() == true) {
+    set_single(*o, attr::boolean("Fresh", false));
+    std::vector<write_op> w;
+    w.push_back(write_op::update(std::move(*o)));
+    if (auto ok = ctx.commit(std::move(w)); !ok) return common::unexpected(ok.error());
   }
   ctx.set_placeholder(out.unique_identifier);
   return out;

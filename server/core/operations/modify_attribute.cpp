@@ -31,6 +31,7 @@ op_result modify_attribute(operation_context& ctx, const modify_attribute_reques
   target->value.add_copy(r.attribute.value_item());
   attribute changed = *target;
   touch(ctx, *o);
+  track_sensitivity(*o);  // Sensitive or Extractable may have changed (1.4 §3.49, §3.51)
   refresh(*o, ctx.now());
   modify_attribute_response out;
   out.unique_identifier = o->id;

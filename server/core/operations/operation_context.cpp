@@ -42,6 +42,7 @@ op_expected<stored_object> operation_context::load(std::string_view id, kmip::sp
   if (!may(as, o.owner))
     return fail(result_reason::permission_denied, "object " + std::string(id) + " belongs to another identity");
   refresh(o, now());
+  complete_legacy_attributes(o);
   return o;
 }
 
@@ -98,7 +99,7 @@ op_expected<void> apply_template(operation_context& ctx, stored_object& o,
   std::vector<std::string> seen_single;
   for (const auto& a : attributes) {
     const auto* rule = find_rule(a.name);
-    if (!rule)
+    if (!rule || !exists_in(a.name, ctx.version()))
       return fail(ctx.reason(result_reason::invalid_field, result_reason::unsupported_attribute),
                   "attribute '" + a.name + "' is not supported");
     if (rule->access == client_access::server_only)
@@ -122,15 +123,53 @@ op_expected<void> apply_template(operation_context& ctx, stored_object& o,
   return {};
 }
 
-void finish_new_object(operation_context& ctx, stored_object& o) {
+namespace {
+
+// Whether the random source described by `ours` matches the client's Random Number Generator: every field the
+// client gives is present in ours with the same value (1.4 §3.44 "matches").
+bool rng_matches(const kmip::model::attribute& ours, const kmip::model::attribute& wanted) {
+  if (!wanted.has_value() || wanted.value_item().type() != kmip::ttlv::item_type::structure) return false;
+  for (auto field : wanted.value_item().children()) {
+    auto have = ours.value_item().find(field.tag());
+    if (!have) return false;
+    kmip::ttlv::tree a, b;
+    a.add_copy(field);
+    b.add_copy(*have);
+    if (!(a == b)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+op_expected<void> finish_new_object(operation_context& ctx, stored_object& o, key_origin origin,
+                                    kmip::spec::key_format_type digest_format) {
   using namespace kmip::model;
   const auto now = ctx.now();
+  if (origin == key_origin::generated) {
+    if (const auto* wanted = find_instance(o, "Random Number Generator");
+        wanted && !rng_matches(ctx.random_number_generator(), *wanted))
+      return fail(result_reason::invalid_field,
+                  "the server cannot generate keys with the requested Random Number Generator");
+    set_single(o, ctx.random_number_generator());
+    set_date(o, "Original Creation Date", now);  // = Initial Date (1.4 §3.43)
+  }
   o.owner = ctx.identity();
   set_single(o, attr::text("Unique Identifier", o.id));
   set_single(o, attr::object_type(o.object_type));
   set_date(o, "Initial Date", now);
   set_date(o, "Last Change Date", now);
   set_initial_state(o, now);
+  remove_instances(o, "Digest", std::nullopt);
+  add_instance(o, digest_attribute(o.key_material, digest_format));
+  set_single(o, attr::boolean("Fresh", true));
+  set_single(o, attr::interval("Lease Time", interval{ctx.options().lease_time}));
+  if (!find_instance(o, "Sensitive")) set_single(o, attr::boolean("Sensitive", false));
+  if (!find_instance(o, "Extractable")) set_single(o, attr::boolean("Extractable", true));
+  remove_instances(o, "Always Sensitive", std::nullopt);
+  remove_instances(o, "Never Extractable", std::nullopt);
+  track_sensitivity(o);
+  return {};
 }
 
 }  // namespace kmipd::core

@@ -40,17 +40,20 @@ inline common::unexpected<op_error> fail(kmip::spec::result_reason r, std::strin
 class operation_context {
  public:
   operation_context(object_store& store, const clock& clk, common::random_source& random,
-                    const engine_options& options, std::string identity, const request_context& request,
-                    kmip::spec::version version, std::optional<std::string>& id_placeholder,
-                    std::vector<write_op>& undo_log)
-      : store_(store), clock_(clk), random_(random), options_(options), identity_(std::move(identity)),
-        request_(request), version_(version), id_placeholder_(id_placeholder), undo_log_(undo_log) {}
+                    const kmip::model::attribute& random_number_generator, const engine_options& options,
+                    std::string identity, const request_context& request, kmip::spec::version version,
+                    std::optional<std::string>& id_placeholder, std::vector<write_op>& undo_log)
+      : store_(store), clock_(clk), random_(random), random_number_generator_(random_number_generator),
+        options_(options), identity_(std::move(identity)), request_(request), version_(version),
+        id_placeholder_(id_placeholder), undo_log_(undo_log) {}
 
   kmip::spec::version version() const { return version_; }
   const std::string& identity() const { return identity_; }
   const engine_options& options() const { return options_; }
   std::int64_t now() const { return clock_.now(); }
   common::random_source& random() { return random_; }
+  // The Random Number Generator attribute describing random() (environment.hpp).
+  const kmip::model::attribute& random_number_generator() const { return random_number_generator_; }
   object_store& store() { return store_; }
   kmip::spec::operation operation = kmip::spec::operation::discover_versions;
 
@@ -85,6 +88,7 @@ class operation_context {
   object_store& store_;
   const clock& clock_;
   common::random_source& random_;
+  const kmip::model::attribute& random_number_generator_;
   const engine_options& options_;
   std::string identity_;
   const request_context& request_;
@@ -93,12 +97,21 @@ class operation_context {
   std::vector<write_op>& undo_log_;
 };
 
-// Builds the attributes every new object gets (Unique Identifier, Object Type, Initial Date, Last Change Date,
-// State from the dates, ...) after the client's template attributes have been checked and applied.
-// Shared by Create, Register and Re-key.
+// Checks and applies the client's template attributes, then finish_new_object sets the ones the server sets on
+// every new object (docs/kmipd-engine.md, "Server-set attributes"): Unique Identifier, Object Type, Initial
+// Date, Last Change Date, State from the dates, Digest of the key material in `digest_format` (1.4 §3.17),
+// Fresh True (§3.34), Lease Time (§3.20), Sensitive False and Extractable True unless given (§3.48, §3.50),
+// Always Sensitive and Never Extractable (§3.49, §3.51); for a key the server generated (Create, Re-key) also
+// Original Creation Date = Initial Date (§3.43) and Random Number Generator (§3.44). Every attribute is
+// stored whatever the request's version; responses show only those the version has (exists_in).
+// REQUIRES for finish_new_object: o.key_material set. Shared by Create, Register and Re-key.
 op_expected<void> apply_template(operation_context& ctx, stored_object& o,
                                  std::span<const kmip::model::attribute> attributes);
-void finish_new_object(operation_context& ctx, stored_object& o);
+enum class key_origin : std::uint8_t { generated, registered };
+// Fails (Invalid Field) when a generated key's template asks for a Random Number Generator other than
+// random()'s (§3.44).
+op_expected<void> finish_new_object(operation_context& ctx, stored_object& o, key_origin origin,
+                                    kmip::spec::key_format_type digest_format = kmip::spec::key_format_type::raw);
 // The key size in bytes for the object's Cryptographic Algorithm and Length (the Symmetric Key profiles:
 // AES 128/192/256, 3DES 112/168/192, Camellia 128/192/256, ChaCha20 256, HMAC-* any multiple of 8 bits
 // from 8 to 4096); Invalid Field naming what is missing or unsupported.

@@ -2,7 +2,8 @@
 // old one's attributes except those the server sets and the lifecycle ones (§4.4 table): new Unique Identifier,
 // Initial Date = now, Activation Date = now + Offset when an Offset is given (else none, or now if the old key
 // had one), Deactivation Date shifted to keep the old key's active period, the old key's Names (removed from
-// the old key), and a Replaced Object Link to the old key; the old key gets a Replacement Object Link to the
+// the old key), a Replaced Object Link to the old key, and the attributes of a server-generated key (Digest,
+// Fresh, Original Creation Date, Random Number Generator, which §3.44 forbids copying, ...); the old key gets a Replacement Object Link to the
 // new one. Both writes are one atomic commit. A destroyed key cannot be re-keyed.
 #include "server/core/lifecycle.hpp"
 #include "server/core/object_attributes.hpp"
@@ -26,7 +27,8 @@ op_result re_key(operation_context& ctx, const re_key_request& r) {
   static constexpr std::string_view not_copied[] = {
       "Unique Identifier", "State", "Initial Date", "Last Change Date", "Activation Date", "Deactivation Date",
       "Destroy Date", "Compromise Date", "Compromise Occurrence Date", "Revocation Reason", "Archive Date",
-      "Digest", "Link", "Process Start Date", "Protect Stop Date"};
+      "Digest", "Link", "Process Start Date", "Protect Stop Date", "Fresh", "Lease Time", "Original Creation Date",
+      "Random Number Generator", "Always Sensitive", "Never Extractable"};
   for (const auto& a : old->attributes)
     if (std::find(std::begin(not_copied), std::end(not_copied), a.name) == std::end(not_copied))
       fresh.attributes.push_back(a);
@@ -47,7 +49,7 @@ op_result re_key(operation_context& ctx, const re_key_request& r) {
   if (!n) return common::unexpected(n.error());
   generate_key_material(ctx, fresh, *n);
   add_instance(fresh, attr::link(kmip::spec::link_type::replaced_object_link, old->id));
-  finish_new_object(ctx, fresh);
+  if (auto ok = finish_new_object(ctx, fresh, key_origin::generated); !ok) return common::unexpected(ok.error());
 
   remove_instances(*old, "Name", std::nullopt);
   add_instance(*old, attr::link(kmip::spec::link_type::replacement_object_link, fresh.id));

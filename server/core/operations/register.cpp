@@ -1,7 +1,8 @@
 // Register (KMIP 1.4 §4.3, 2.1 §6.1.43): a client-supplied Symmetric Key (Raw or Transparent Symmetric Key
 // format) or Secret Data (Raw or Opaque). Wrapped or compressed key values are refused (Feature Not Supported:
 // kmipd would have to hold the unwrapping key). Cryptographic Algorithm and Length default to the Key Block's;
-// a length that contradicts the material is Invalid Field.
+// a length that contradicts the material is Invalid Field. The Digest is computed in the registered Key Format
+// Type (1.4 §3.17); Original Creation Date and Random Number Generator are the client's to give (§3.43, §3.44).
 #include "server/core/object_attributes.hpp"
 #include "server/core/operations/operations.hpp"
 
@@ -73,7 +74,9 @@ op_result register_(operation_context& ctx, const register_request& r) {
                                                     std::to_string(material->size()) + " bytes)");
   }
   o.key_material = std::move(*material);
-  finish_new_object(ctx, o);
+  // The Digest uses the registered Key Format Type (1.4 §3.17).
+  if (auto ok = finish_new_object(ctx, o, key_origin::registered, kb->key_format_type); !ok)
+    return common::unexpected(ok.error());
   ctx.object_id = o.id;
   register_response out;
   out.unique_identifier = o.id;

@@ -16,6 +16,7 @@ op_result set_attribute(operation_context& ctx, const set_attribute_request& r) 
                 "attribute '" + r.attribute.name + "' is multi-valued; use Add or Modify Attribute");
   set_single(*o, r.attribute);
   touch(ctx, *o);
+  track_sensitivity(*o);  // Sensitive or Extractable may have changed (1.4 §3.49, §3.51)
   refresh(*o, ctx.now());
   set_attribute_response out;
   out.unique_identifier = o->id;
