@@ -7,6 +7,7 @@
 
 #include "tools/certs_command.hpp"
 #include "tools/command.hpp"
+#include "tools/scenario_command.hpp"
 #include "tools/ttlv_command.hpp"
 
 int main(int argc, char** argv) {
@@ -16,6 +17,7 @@ int main(int argc, char** argv) {
   action chosen;
   add_ttlv_command(app, chosen);
   add_certs_command(app, chosen);
+  add_scenario_command(app, chosen);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,59 @@
+// The scenario runner (docs/scenario-runner.md): plays a parsed scenario step by step against vcenter_sim and a
+// KMS (an embedded kmipd, or an external one through --kms), checks every expectation, prints one progress line
+// per step, and fills a reports::run (one suite, one case per scenario; on a failed step the decoded KMIP
+// exchanges of that step, key material redacted).
+//
+// Contract: a failing step ends its scenario (the remaining steps are reported as not run) and the next scenario
+// still runs; a KMS that is unreachable or misbehaves gives a failed step with the reason, never a hang (every
+// wait is bounded by the key provider's timeouts) or a crash. KMS-side faults (kms_stop/start/restart,
+// partition, heal) need a controllable backend; against an external KMS they are reported as SKIP with the
+// reason. Loops run their iterations one after another (`parallel` is accepted but not used: vcenter_sim is
+// single-threaded); `report_rate` prints iterations per second.
+// Thread safety: none; one thread runs scenarios.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "reports/report.hpp"
+#include "scenarios/kms_backend.hpp"
+#include "scenarios/scenario.hpp"
+
+namespace scenarios {
+
+struct runner_options {
+  kms_factory kms;                              // a fresh KMS per scenario
+  std::optional<std::uint64_t> seed;            // overrides every scenario's seed
+  std::optional<kms_profile> profile;           // overrides every scenario's profile
+  std::filesystem::path work_dir;               // datastores (one folder per scenario, removed after it)
+  std::ostream* progress = nullptr;             // progress lines; null: quiet
+  std::chrono::milliseconds connect_timeout{2000};
+  std::chrono::milliseconds io_timeout{5000};
+  std::size_t max_evidence = 16;                // KMIP exchanges kept for a failed step (the last ones)
+};
+
+struct scenario_outcome {
+  std::string name;
+  reports::verdict verdict = reports::verdict::pass;
+  // The failing step: its index among the scenario's top-level steps (0-based; nullopt when setup failed or
+  // nothing failed), its name (inside a loop: "<loop> [iteration] <inner step>"), and why.
+  std::optional<std::size_t> failed_step;
+  std::string failed_step_name;
+  std::string message;
+  std::vector<std::pair<std::string, double>> rates;  // report_rate label -> iterations per second
+  reports::case_result result;
+};
+
+// Runs one scenario. Never throws for KMS or simulator failures (they are failed steps).
+scenario_outcome run_scenario(const scenario& s, const runner_options& options);
+
+// Runs them in order into one run (tool scenario, one suite "scenarios"); `outcomes` receives each scenario's.
+reports::run run_scenarios(const std::vector<scenario>& list, const runner_options& options, std::string title,
+                           std::vector<scenario_outcome>* outcomes = nullptr);
+
+}  // namespace scenarios
