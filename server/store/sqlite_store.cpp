@@ -1,18 +1,7 @@
-// SQLite object store: schema and migrations, master key, sealing of key material, prepared statements.
+// SQLite object store: schema and migrations, prepared statements. Sealing and the master key: sealing.hpp.
 #include "server/store/sqlite_store.hpp"
 
-#include <fcntl.h>
 #include <sqlite3.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <openssl/evp.h>
-#include <openssl/rand.h>
-
-#include <cerrno>
-#include <cstring>
-
-#include "common/openssl.hpp"
 
 namespace kmipd::store {
 
@@ -22,50 +11,7 @@ using core::store_result;
 
 namespace {
 
-constexpr std::size_t master_key_size = 32, nonce_size = 12, tag_size = 16;
-constexpr std::string_view check_plaintext = "kmipd master key check v1";
-
 common::unexpected<store_error> err(store_errc c, std::string m) { return common::unexpected(store_error{c, std::move(m)}); }
-
-// AES-256-GCM: nonce || ciphertext || tag.
-store_result<std::vector<std::uint8_t>> seal(std::span<const std::uint8_t> key, std::span<const std::uint8_t> plain,
-                                             std::string_view aad) {
-  std::vector<std::uint8_t> out(nonce_size + plain.size() + tag_size);
-  if (RAND_bytes(out.data(), static_cast<int>(nonce_size)) != 1) return err(store_errc::io, "DRBG failure");
-  common::ossl::cipher_ctx_ptr ctx(EVP_CIPHER_CTX_new());
-  int n = 0;
-  if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(), out.data()) != 1 ||
-      EVP_EncryptUpdate(ctx.get(), nullptr, &n, reinterpret_cast<const unsigned char*>(aad.data()),
-                        static_cast<int>(aad.size())) != 1 ||
-      (!plain.empty() && EVP_EncryptUpdate(ctx.get(), out.data() + nonce_size, &n, plain.data(),
-                                           static_cast<int>(plain.size())) != 1) ||
-      EVP_EncryptFinal_ex(ctx.get(), out.data() + nonce_size + plain.size(), &n) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(tag_size),
-                          out.data() + nonce_size + plain.size()) != 1)
-    return err(store_errc::io, "sealing key material failed");
-  return out;
-}
-
-store_result<common::secure_bytes> open_sealed(std::span<const std::uint8_t> key, std::span<const std::uint8_t> sealed,
-                                               std::string_view aad) {
-  if (sealed.size() < nonce_size + tag_size) return err(store_errc::corrupt, "sealed value too short");
-  const auto len = sealed.size() - nonce_size - tag_size;
-  common::secure_bytes out(len);
-  common::ossl::cipher_ctx_ptr ctx(EVP_CIPHER_CTX_new());
-  int n = 0;
-  std::uint8_t tag[tag_size];
-  std::memcpy(tag, sealed.data() + nonce_size + len, tag_size);
-  if (!ctx || EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(), sealed.data()) != 1 ||
-      EVP_DecryptUpdate(ctx.get(), nullptr, &n, reinterpret_cast<const unsigned char*>(aad.data()),
-                        static_cast<int>(aad.size())) != 1 ||
-      (len && EVP_DecryptUpdate(ctx.get(), out.data(), &n, sealed.data() + nonce_size, static_cast<int>(len)) != 1) ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(tag_size), tag) != 1 ||
-      EVP_DecryptFinal_ex(ctx.get(), out.data() + len, &n) != 1)
-    return err(store_errc::corrupt, "sealed value does not open (wrong master key or tampered data)");
-  return out;
-}
-
-std::string object_aad(std::string_view id) { return "kmipd-object:" + std::string(id); }
 
 struct stmt_deleter {
   void operator()(sqlite3_stmt* s) const noexcept { sqlite3_finalize(s); }
@@ -86,46 +32,6 @@ struct reset_guard {
 struct sqlite_store::statements {
   stmt_ptr get, insert, update, erase, version_of, locate_all, begin, commit, rollback;
 };
-
-store_result<common::secure_bytes> load_or_create_master_key(const std::filesystem::path& path) {
-  const auto name = path.string();
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0 && errno == ENOENT) {
-    common::secure_bytes key(master_key_size);
-    if (RAND_priv_bytes(key.data(), static_cast<int>(key.size())) != 1) return err(store_errc::io, "DRBG failure");
-    int w = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (w < 0) return err(store_errc::io, "master key file " + name + ": cannot create: " + std::strerror(errno));
-    const bool ok = ::write(w, key.data(), key.size()) == static_cast<ssize_t>(key.size()) && ::fsync(w) == 0;
-    ::close(w);
-    if (!ok) return err(store_errc::io, "master key file " + name + ": cannot write: " + std::strerror(errno));
-    if (auto parent = path.parent_path(); !parent.empty()) {
-      int d = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      if (d >= 0) {
-        ::fsync(d);
-        ::close(d);
-      }
-    }
-    return key;
-  }
-  if (fd < 0) return err(store_errc::io, "master key file " + name + ": cannot open: " + std::strerror(errno));
-  struct stat st{};
-  if (::fstat(fd, &st) != 0) {
-    ::close(fd);
-    return err(store_errc::io, "master key file " + name + ": cannot stat");
-  }
-  if ((st.st_mode & 077) != 0) {
-    ::close(fd);
-    return err(store_errc::io, "master key file " + name +
-                                   " is accessible by group or others; refusing to start (chmod 600 it)");
-  }
-  common::secure_bytes key(master_key_size + 1);
-  ssize_t n = ::read(fd, key.data(), key.size());
-  ::close(fd);
-  if (n != static_cast<ssize_t>(master_key_size))
-    return err(store_errc::corrupt, "master key file " + name + " must hold exactly 32 bytes");
-  key.resize(master_key_size);
-  return key;
-}
 
 store_error sqlite_store::db_error(std::string_view what) const {
   return {store_errc::io, "database " + path_ + ": " + std::string(what) + ": " + (db_ ? sqlite3_errmsg(db_) : "")};
@@ -226,16 +132,14 @@ store_result<void> sqlite_store::init(const sqlite_options& options) {
   if (sqlite3_prepare_v2(db_, "SELECT value FROM meta WHERE name = 'master_key_check'", -1, &raw, nullptr) != SQLITE_OK)
     return common::unexpected(db_error("reading meta"));
   stmt_ptr q(raw);
-  const std::span<const std::uint8_t> check(reinterpret_cast<const std::uint8_t*>(check_plaintext.data()),
-                                            check_plaintext.size());
   if (sqlite3_step(q.get()) == SQLITE_ROW) {
     const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(q.get(), 0));
     std::span<const std::uint8_t> sealed(p, static_cast<std::size_t>(sqlite3_column_bytes(q.get(), 0)));
-    if (!open_sealed(master_key_, sealed, "kmipd-master-key-check"))
+    if (!master_key_check_opens(master_key_, sealed))
       return err(store_errc::corrupt, "database " + path_ + " was written with another master key than " +
                                           options.master_key.string());
   } else {
-    auto sealed = seal(master_key_, check, "kmipd-master-key-check");
+    auto sealed = seal_master_key_check(master_key_);
     if (!sealed) return common::unexpected(sealed.error());
     sqlite3_stmt* ins = nullptr;
     if (sqlite3_prepare_v2(db_, "INSERT INTO meta(name, value) VALUES ('master_key_check', ?1)", -1, &ins, nullptr) !=

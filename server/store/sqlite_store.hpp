@@ -31,6 +31,7 @@
 #include <mutex>
 
 #include "server/core/object_store.hpp"
+#include "server/store/sealing.hpp"  // load_or_create_master_key
 
 struct sqlite3;
 
@@ -67,9 +68,5 @@ class sqlite_store final : public core::object_store {
   common::secure_bytes master_key_;
   std::string path_;
 };
-
-// Reads the master key file, creating it (32 random bytes, mode 0600) when absent. Refuses a file readable or
-// writable by group or others, or not 32 bytes long, with a message naming it.
-core::store_result<common::secure_bytes> load_or_create_master_key(const std::filesystem::path& path);
 
 }  // namespace kmipd::store
