@@ -31,17 +31,27 @@ if(NOT TARGET codec_tests)
   add_custom_target(codec_tests)
 endif()
 
-# kmiph_test(NAME SOURCES ... DEPS ... LABELS ...): a GoogleTest executable registered with CTest.
+# The info file of the PostgreSQL test server the CTest fixture starts (tests/postgres).
+set(KMIPH_POSTGRES_INFO "${CMAKE_BINARY_DIR}/postgres-fixture.info")
+
+# kmiph_test(NAME SOURCES ... DEPS ... LABELS ... [POSTGRES]): a GoogleTest executable registered with CTest.
+# POSTGRES: its tests use the real PostgreSQL server of the `postgres` CTest fixture (tests/postgres).
 function(kmiph_test name)
   if(NOT KMIPH_TESTS)
     return()
   endif()
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "POSTGRES" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  set(extra_properties)
+  if(ARG_POSTGRES)
+    list(APPEND ARG_DEPS kmiph_test_postgres)
+    set(extra_properties FIXTURES_REQUIRED postgres ENVIRONMENT "KMIPH_POSTGRES_INFO=${KMIPH_POSTGRES_INFO}")
+  endif()
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main)
   target_compile_definitions(${name} PRIVATE KMIPH_TESTDATA_DIR="${KMIPH_TESTDATA_DIR}")
   kmiph_warnings(${name})
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${ARG_LABELS}")
+  # One label: CMake 3.25's gtest_discover_tests splits a list-valued property apart.
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${ARG_LABELS}" ${extra_properties})
   if("codec" IN_LIST ARG_LABELS)
     add_dependencies(codec_tests ${name})
   endif()
