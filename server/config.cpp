@@ -299,9 +299,13 @@ common::expected<config, config_error> load_config(const std::filesystem::path& 
 }
 
 common::expected<void, config_error> check_startable(const config& c) {
-  if (c.db_type == database_type::postgresql)
-    return fail{config_error{"db.database_type", 0,
-                             "\"postgresql\" is not built yet in this kmipd; use \"sqlite\" (one instance)"}};
+  if (c.db_type == database_type::postgresql) {
+    // The URL itself is not repeated: it may hold a password.
+    if (c.database_url.empty())
+      return fail{config_error{"db.database_url", 0, "is required with database_type = \"postgresql\""}};
+    if (!c.database_url.starts_with("postgresql://") && !c.database_url.starts_with("postgres://"))
+      return fail{config_error{"db.database_url", 0, "must be a postgresql:// URL"}};
+  }
   if (c.socket_server_start || c.http_tls) {
     if (c.tls_p12_file.empty())
       return fail{config_error{"tls.tls_p12_file", 0, "is required to serve KMIP over TLS (or set "

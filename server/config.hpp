@@ -6,8 +6,8 @@
 // configuration file, so a config and the files it names can move together.
 //
 // Parsing only: nothing is opened here except the configuration file itself (and a password file named by
-// `[kmipd] tls_p12_password_file`). Whether the server can start with what was read (PostgreSQL is not built yet)
-// is check_startable()'s question.
+// `[kmipd] tls_p12_password_file`). Whether the server can start with what was read (a PostgreSQL URL, TLS
+// files) is check_startable()'s question.
 #pragma once
 
 #include <chrono>
@@ -49,7 +49,7 @@ struct config {
 
   // [db]
   database_type db_type = database_type::sqlite;
-  std::string database_url;                // postgresql only
+  std::string database_url;                // postgresql only: postgresql://user:password@host:port/dbname
   std::filesystem::path sqlite_path = "kmipd.sqlite";  // a file; an existing folder means FOLDER/kmipd.sqlite
 
   // [kmipd]
@@ -91,7 +91,7 @@ common::expected<config, config_error> parse_config(std::string_view text, const
 // Reads and parses `file`.
 common::expected<config, config_error> load_config(const std::filesystem::path& file);
 
-// Refuses what parses but cannot start: PostgreSQL (not built yet), a socket server without TLS files.
+// Refuses what parses but cannot start: PostgreSQL without a postgresql:// URL, a socket server without TLS files.
 common::expected<void, config_error> check_startable(const config& c);
 
 }  // namespace kmipd

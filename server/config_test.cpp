@@ -128,14 +128,19 @@ TEST(Config, SyntaxErrorHasItsLine) {
   EXPECT_EQ(e.line, 3u);
 }
 
-TEST(Config, PostgresqlParsesButDoesNotStart) {
-  config c = parse_ok(
-      "[tls]\ntls_p12_file = \"s.p12\"\nclients_ca_cert_file = \"ca.crt\"\n"
-      "[db]\ndatabase_type = \"postgresql\"\ndatabase_url = \"postgres://kms@db/kms\"\n");
+TEST(Config, PostgresqlNeedsAPostgresqlUrl) {
+  const std::string tls = "[tls]\ntls_p12_file = \"s.p12\"\nclients_ca_cert_file = \"ca.crt\"\n";
+  config c = parse_ok(tls + "[db]\ndatabase_type = \"postgresql\"\ndatabase_url = \"postgres://kms@db/kms\"\n");
   EXPECT_EQ(c.db_type, database_type::postgresql);
-  auto start = check_startable(c);
-  ASSERT_FALSE(start);
-  EXPECT_NE(start.error().message.find("not built yet"), std::string::npos);
+  EXPECT_TRUE(check_startable(c));
+  auto none = check_startable(parse_ok(tls + "[db]\ndatabase_type = \"postgresql\"\n"));
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().key, "db.database_url");
+  auto other = check_startable(
+      parse_ok(tls + "[db]\ndatabase_type = \"postgresql\"\ndatabase_url = \"mysql://kms:Secret-9@db/kms\"\n"));
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error().key, "db.database_url");
+  EXPECT_EQ(other.error().message.find("Secret-9"), std::string::npos) << "the URL may hold a password";
 }
 
 TEST(Config, SocketServerNeedsTlsFiles) {

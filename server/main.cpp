@@ -24,6 +24,7 @@
 #include "server/config.hpp"
 #include "server/core/audit.hpp"
 #include "server/core/engine.hpp"
+#include "server/store/postgres_store.hpp"
 #include "server/store/sqlite_store.hpp"
 #include "server/net/server.hpp"
 
@@ -51,11 +52,20 @@ kmip::net::server_tls_options tls_options(const kmipd::config& c) {
   return o;
 }
 
-// The object store: SQLite (one file, WAL) with key material sealed under the master key. check_startable()
-// has already refused database types this build does not have.
+// The object store: SQLite (one file, WAL) or PostgreSQL (several instances on one database), key material
+// sealed under the master key either way. Logs where it is, never a password.
 kmipd::core::store_result<std::unique_ptr<kmipd::core::object_store>> make_store(const kmipd::config& c) {
+  if (c.db_type == kmipd::database_type::postgresql) {
+    auto store = kmipd::store::postgres_store::open({c.database_url, c.master_key_file});
+    if (!store) return common::unexpected{std::move(store).error()};
+    spdlog::info("object store: PostgreSQL {} (key material sealed under {})", (*store)->where(),
+                 c.master_key_file.string());
+    return std::unique_ptr<kmipd::core::object_store>(std::move(*store));
+  }
   auto store = kmipd::store::sqlite_store::open({c.sqlite_file(), c.master_key_file});
   if (!store) return common::unexpected{std::move(store).error()};
+  spdlog::info("object store: SQLite {} (key material sealed under {})", c.sqlite_file().string(),
+               c.master_key_file.string());
   return std::unique_ptr<kmipd::core::object_store>(std::move(*store));
 }
 
@@ -145,8 +155,6 @@ int run(const std::string& config_file, bool check_only, const std::string& read
     std::cerr << "kmipd: " << store.error().message << "\n";
     return exit_config;
   }
-  spdlog::info("object store: SQLite {} (key material sealed under {})", c.sqlite_file().string(),
-               c.master_key_file.string());
   auto engine = std::make_shared<kmipd::core::engine>(std::move(eo), std::move(*store),
                                                       kmipd::core::environment::production(audit));
 
