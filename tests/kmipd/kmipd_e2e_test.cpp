@@ -18,6 +18,7 @@
 #include "kmip/model/attribute.hpp"
 #include "kmip/ttlv/reader.hpp"
 #include "kmip/ttlv/writer.hpp"
+#include "tests/kmipd/key_snapshot.hpp"
 #include "tests/kmipd/kmipd_process.hpp"
 #include "tests/support/vectors.hpp"
 
@@ -271,72 +272,6 @@ TEST(KmipdE2eTest, PyKmipClientLifecycleAndSpecFailures) {
 
 // ---- durability --------------------------------------------------------------------------------------------
 
-struct key_snapshot {
-  std::string id;
-  bytes material;
-  std::map<std::string, std::string> attributes;  // "name[index]" -> hex of the encoded Attribute Value
-};
-
-std::map<std::string, std::string> attribute_map(const std::vector<model::attribute>& attributes) {
-  std::map<std::string, std::string> out;
-  for (const auto& a : attributes) {
-    std::string value = "(none)";
-    if (a.has_value()) {
-      auto e = ttlv::encode(a.value);
-      value = e ? hex(*e) : "(unencodable)";
-    }
-    out[a.name + "[" + std::to_string(a.index.value_or(0)) + "]"] = value;
-  }
-  return out;
-}
-
-// Reads one key back: material (Raw Get) and every attribute.
-::testing::AssertionResult snapshot(kmip::client::typed_client& c, const std::string& id, key_snapshot& out) {
-  out.id = id;
-  auto got = c.get(id);
-  if (!got) return ::testing::AssertionFailure() << "Get " << id << ": " << got.error().to_string();
-  const auto* key = std::get_if<model::symmetric_key>(&got->object);
-  if (!key || !key->key_block.raw_key_material())
-    return ::testing::AssertionFailure() << "Get " << id << ": no raw symmetric key";
-  const auto& m = *key->key_block.raw_key_material();
-  out.material.assign(m.begin(), m.end());
-  auto attributes = c.get_attributes(id);
-  if (!attributes) return ::testing::AssertionFailure() << "Get Attributes " << id << ": " << attributes.error().to_string();
-  out.attributes = attribute_map(*attributes);
-  return ::testing::AssertionSuccess();
-}
-
-// Creates `n` keys of varied algorithms, lengths, states and x- attributes, and reads them back.
-void create_keys(const kmipd_process& kms, int n, std::vector<key_snapshot>& keys) {
-  kmip::client::client raw{kmip::client::connection(client_options(kms))};
-  auto connected = raw.conn().connect();
-  ASSERT_TRUE(connected) << connected.error().to_string();
-  kmip::client::typed_client c{raw};
-  constexpr std::int32_t lengths[] = {128, 192, 256};
-  for (int i = 0; i < n; ++i) {
-    std::vector<model::attribute> extra;
-    extra.push_back(model::attr::text("x-e2e-index", std::to_string(i)));
-    extra.push_back(model::attr::text("x-e2e-suite", "durability"));
-    auto id = c.create_symmetric_key(spec::cryptographic_algorithm::aes, lengths[i % 3],
-                                     spec::cryptographic_usage_mask::encrypt | spec::cryptographic_usage_mask::decrypt,
-                                     std::move(extra));
-    ASSERT_TRUE(id) << "Create " << i << ": " << id.error().to_string();
-    if (i % 2 == 0) {
-      auto a = c.activate(*id);
-      ASSERT_TRUE(a) << a.error().to_string();
-    }
-    if (i % 5 == 0) {
-      auto added = c.add_attribute(*id, model::attr::text("x-e2e-note", "second instance " + std::to_string(i)));
-      ASSERT_TRUE(added) << added.error().to_string();
-    }
-    key_snapshot s;
-    ASSERT_TRUE(snapshot(c, *id, s));
-    EXPECT_EQ(s.material.size(), static_cast<std::size_t>(lengths[i % 3] / 8));
-    keys.push_back(std::move(s));
-  }
-  raw.conn().close();
-}
-
 TEST(KmipdE2eTest, KeysSurviveKill9WithIdenticalMaterialAndAttributes) {
   auto kms = kmipd_process::create();
   ASSERT_TRUE(kms) << kms.error();
@@ -344,8 +279,9 @@ TEST(KmipdE2eTest, KeysSurviveKill9WithIdenticalMaterialAndAttributes) {
   ASSERT_FALSE(started) << *started;
 
   constexpr int n = 20;
-  std::vector<key_snapshot> before;
-  ASSERT_NO_FATAL_FAILURE(create_keys(**kms, n, before));
+  auto created = create_keys(**kms, n);
+  ASSERT_TRUE(created) << created.error();
+  const std::vector<key_snapshot>& before = *created;
   ASSERT_EQ(before.size(), static_cast<std::size_t>(n));
   for (const auto& k : before) {
     ASSERT_TRUE(k.attributes.count("State[0]")) << k.id;
@@ -365,10 +301,10 @@ TEST(KmipdE2eTest, KeysSurviveKill9WithIdenticalMaterialAndAttributes) {
   ASSERT_TRUE(connected) << connected.error().to_string();
   kmip::client::typed_client c{raw};
   for (const auto& k : before) {
-    key_snapshot after;
-    ASSERT_TRUE(snapshot(c, k.id, after));
-    EXPECT_EQ(hex(after.material), hex(k.material)) << k.id;
-    EXPECT_EQ(after.attributes, k.attributes) << k.id;
+    auto after = snapshot(c, k.id);
+    ASSERT_TRUE(after) << after.error();
+    EXPECT_EQ(hex(after->material), hex(k.material)) << k.id;
+    EXPECT_EQ(after->attributes, k.attributes) << k.id;
   }
   // And the store goes on: nothing was left half-written.
   auto more = c.create_symmetric_key();
@@ -410,8 +346,9 @@ TEST(KmipdE2eTest, KeyMaterialNeverInLogsAuditOrDatabase) {
   replay_stats stats;
   ASSERT_NO_FATAL_FAILURE(replay_vcenter_conversation(**kms, stats));
   secrets.insert(secrets.end(), stats.key_material.begin(), stats.key_material.end());
-  std::vector<key_snapshot> keys;
-  ASSERT_NO_FATAL_FAILURE(create_keys(**kms, 6, keys));
+  auto created = create_keys(**kms, 6);
+  ASSERT_TRUE(created) << created.error();
+  const std::vector<key_snapshot>& keys = *created;
   for (const auto& k : keys) secrets.push_back(k.material);
   {
     kmip::client::client raw{kmip::client::connection(client_options(**kms))};
@@ -425,9 +362,9 @@ TEST(KmipdE2eTest, KeyMaterialNeverInLogsAuditOrDatabase) {
         "Cryptographic Usage Mask", spec::cryptographic_usage_mask::encrypt | spec::cryptographic_usage_mask::decrypt));
     auto registered = c.execute(std::move(reg));
     ASSERT_TRUE(registered) << registered.error().to_string();
-    key_snapshot s;
-    ASSERT_TRUE(snapshot(c, registered->unique_identifier, s));
-    EXPECT_EQ(hex(s.material), hex(material));
+    auto s = snapshot(c, registered->unique_identifier);
+    ASSERT_TRUE(s) << s.error();
+    EXPECT_EQ(hex(s->material), hex(material));
     secrets.push_back(material);
     raw.conn().close();
   }

@@ -103,8 +103,12 @@ common::expected<std::unique_ptr<kmipd_process>, std::string> kmipd_process::cre
   }
   conf
        << "[http]\nport = 0\nhostname = \"127.0.0.1\"\n"
-       << "[db]\nsqlite_path = \"data/kmipd.sqlite\"\n"
-       << "[kmipd]\nmaster_key_file = \"data/master.key\"\naudit_file = \"data/audit.jsonl\"\n"
+       << "[db]\n";
+  if (options.db_settings.empty()) conf << "sqlite_path = \"data/kmipd.sqlite\"\n";
+  for (const auto& line : options.db_settings) conf << line << "\n";
+  conf << "[kmipd]\nmaster_key_file = \""
+       << (options.master_key_file.empty() ? std::string("data/master.key") : options.master_key_file.string())
+       << "\"\naudit_file = \"data/audit.jsonl\"\n"
        // The most verbose level: "key material is never logged at any level" is what the log scan checks.
        << "log_level = \"trace\"\nthreads = 2\nshutdown_timeout_seconds = 3\nidle_timeout_seconds = 20\n";
   if (options.harness_certs) conf << "tls_p12_password_file = \"harness-certs/server.p12.password\"\n";

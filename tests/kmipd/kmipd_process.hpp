@@ -39,6 +39,11 @@ struct process_options {
   // its ca.crt trusted for clients) instead of the tests/pki server certificate: the operator's workflow of
   // docs/kmipd.md. The tests/pki files are still generated (pki()) but then not trusted by kmipd.
   bool harness_certs = false;
+  // Lines for the [db] table instead of `sqlite_path = "data/kmipd.sqlite"`: e.g. database_type = "postgresql"
+  // and its database_url, for several kmipd processes on one database.
+  std::vector<std::string> db_settings;
+  // The master key file instead of data/master.key: instances sharing a database share its master key.
+  std::filesystem::path master_key_file;
 };
 
 class kmipd_process {
