@@ -9,6 +9,7 @@ packages=(
   libyaml-cpp-dev libsqlite3-dev libpq-dev
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libtomlplusplus-dev
   python3-pykmip openssl curl
+  postgresql  # the server the PostgreSQL store tests start (initdb, pg_ctl); kmipd itself needs only libpq
 )
 
 missing=()

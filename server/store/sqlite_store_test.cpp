@@ -1,5 +1,6 @@
 // SQLite store: durability across an unclean exit, master key handling, key material sealed at rest, errors
-// naming the file, and the engine running on it.
+// naming the file, and the engine running on it. What every store must do (records, versions, conflicts, two
+// instances) is store_contract_test.cpp, run against SQLite and PostgreSQL.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -97,39 +98,6 @@ TEST(SqliteStore, AcknowledgedCreatesSurviveAnUncleanExit) {
     EXPECT_EQ((*o)->owner, "vcenter");
     EXPECT_NE(model::find_attribute((*o)->attributes, "Cryptographic Length"), nullptr);
   }
-}
-
-TEST(SqliteStore, SecondInstanceSeesIdenticalRecordsAndUpdates) {
-  temp_dir dir;
-  auto a = sqlite_store::open(dir.options());
-  ASSERT_TRUE(a);
-  core::stored_object o;
-  o.id = "k1";
-  o.owner = "alice";
-  o.attributes = {model::attr::text("x-Vendor", "VMware, Inc."), model::attr::cryptographic_length(256)};
-  o.key_material = common::secure_bytes(32, 0x5A);
-  ASSERT_TRUE((*a)->put(o));
-  auto b = sqlite_store::open(dir.options());
-  ASSERT_TRUE(b);
-  auto got = (*b)->get("k1");
-  ASSERT_TRUE(got && *got);
-  EXPECT_EQ((*got)->key_material, o.key_material);
-  EXPECT_EQ((*got)->attributes.size(), 2u);
-  EXPECT_EQ((*got)->attributes[0].text(), "VMware, Inc.");
-  EXPECT_EQ((*got)->version, 1);
-  // Optimistic concurrency: a stale version is refused, and the failed commit changed nothing.
-  auto stale = **got;
-  auto fresh = **got;
-  fresh.key_material.clear();
-  ASSERT_TRUE((*b)->update(fresh));
-  auto r = (*a)->update(stale);
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, core::store_errc::conflict);
-  EXPECT_TRUE((*(*a)->get("k1"))->key_material.empty());
-  EXPECT_EQ((*a)->put(o).error().code, core::store_errc::already_exists);
-  auto ids = (*a)->locate({});
-  ASSERT_TRUE(ids);
-  EXPECT_EQ(*ids, std::vector<std::string>{"k1"});
 }
 
 TEST(SqliteStore, KeyMaterialIsNotInTheDatabaseFile) {
