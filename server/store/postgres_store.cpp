@@ -151,8 +151,13 @@ store_error postgres_store::db_error(std::string_view what, store_errc code) con
   std::string m = conn_ ? PQerrorMessage(conn_) : "";
   while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
   for (std::size_t p; password_.size() >= 3 && (p = m.find(password_)) != std::string::npos;) m.replace(p, password_.size(), "***");
-  for (auto& ch : m)
+  // libpq's message spans lines ("FATAL:  ...\n\tIs the server running ..."): one line, single spaces.
+  std::string line;
+  for (char ch : m) {
     if (ch == '\n' || ch == '\t') ch = ' ';
+    if (ch != ' ' || (!line.empty() && line.back() != ' ')) line += ch;
+  }
+  m = std::move(line);
   return {code, "PostgreSQL " + where_ + ": " + std::string(what) + (m.empty() ? "" : ": " + m)};
 }
 
