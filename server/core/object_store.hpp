@@ -1,6 +1,6 @@
 // The object store interface: the managed objects of kmipd, one versioned record each, behind one interface
-// that SQLite (server/store/sqlite_store.hpp), memory (memory_store.hpp, for tests) and later PostgreSQL
-// implement.
+// that SQLite (server/store/sqlite_store.hpp), PostgreSQL (server/store/postgres_store.hpp) and memory
+// (memory_store.hpp, for tests) implement.
 //
 // A record holds the object's attributes exactly as KMIP names them (State, dates, Links, Names, custom x-/y-
 // attributes, ...), its owner, and its key material in the clear (common::secure_bytes; a store that persists
@@ -9,7 +9,7 @@
 //
 // Writes are atomic per commit(): every write_op in one call lands, or none does. Each record carries a
 // version; an update or erase whose version differs from the stored one fails with store_errc::conflict
-// (optimistic concurrency, so several kmipd instances can share a PostgreSQL store later).
+// (optimistic concurrency, so several kmipd instances can share a PostgreSQL store).
 //
 // Thread safety: implementations are safe for concurrent use from several threads.
 #pragma once
