@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <barrier>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -145,11 +146,14 @@ TEST_F(PostgresStore, WrongMasterKeyIsRefused) {
 }
 
 TEST_F(PostgresStore, InstancesStartingTogetherSetTheSchemaUpOnce) {
+  // Also the master key file: none exists yet, every instance may try to create it, all must end up with one key.
   constexpr int n = 4;
   std::vector<std::string> errors(n);
   std::vector<std::thread> pool;
+  std::barrier go(n);
   for (int i = 0; i < n; ++i)
     pool.emplace_back([&, i] {
+      go.arrive_and_wait();
       auto s = postgres_store::open(options());
       if (!s) errors[i] = s.error().message;
       else if (auto ok = (*s)->put(sample("from-" + std::to_string(i))); !ok) errors[i] = ok.error().message;

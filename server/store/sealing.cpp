@@ -82,13 +82,28 @@ store_result<common::secure_bytes> load_or_create_master_key(const std::filesyst
   const auto name = path.string();
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0 && errno == ENOENT) {
+    // Written whole to a private temporary file, then linked into place: an instance starting at the same moment
+    // (several kmipd on one database, one key file) either links first or finds the complete file of the other.
     common::secure_bytes key(master_key_size);
     if (RAND_priv_bytes(key.data(), static_cast<int>(key.size())) != 1) return err(store_errc::io, "DRBG failure");
-    int w = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (w < 0) return err(store_errc::io, "master key file " + name + ": cannot create: " + std::strerror(errno));
+    std::uint8_t suffix[8];
+    if (RAND_bytes(suffix, sizeof suffix) != 1) return err(store_errc::io, "DRBG failure");
+    std::string tmp = name + ".tmp-";
+    for (auto b : suffix) tmp += static_cast<char>('a' + (b % 26));
+    int w = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (w < 0) return err(store_errc::io, "master key file " + name + ": cannot create " + tmp + ": " + std::strerror(errno));
     const bool ok = ::write(w, key.data(), key.size()) == static_cast<ssize_t>(key.size()) && ::fsync(w) == 0;
+    const int write_errno = errno;
     ::close(w);
-    if (!ok) return err(store_errc::io, "master key file " + name + ": cannot write: " + std::strerror(errno));
+    if (!ok) {
+      ::unlink(tmp.c_str());
+      return err(store_errc::io, "master key file " + name + ": cannot write: " + std::strerror(write_errno));
+    }
+    const int linked = ::link(tmp.c_str(), path.c_str());
+    const int link_errno = errno;
+    ::unlink(tmp.c_str());
+    if (linked != 0 && link_errno != EEXIST)
+      return err(store_errc::io, "master key file " + name + ": cannot create: " + std::strerror(link_errno));
     if (auto parent = path.parent_path(); !parent.empty()) {
       int d = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       if (d >= 0) {
@@ -96,7 +111,8 @@ store_result<common::secure_bytes> load_or_create_master_key(const std::filesyst
         ::close(d);
       }
     }
-    return key;
+    if (linked == 0) return key;
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);  // another instance created it first: use that
   }
   if (fd < 0) return err(store_errc::io, "master key file " + name + ": cannot open: " + std::strerror(errno));
   struct stat st{};

@@ -58,7 +58,10 @@ common::expected<run_as, std::string> server_user() {
 // to start or when `deadline` passes (the process is then killed).
 common::expected<int, std::string> run(const run_as& as, std::vector<std::string> argv, const fs::path& log,
                                        std::chrono::milliseconds deadline) {
-  if (as.root) argv.insert(argv.begin(), {"runuser", "-u", "postgres", "--"});
+  if (as.root) {  // util-linux's runuser, in /usr/sbin on Debian (which a root PATH may lack)
+    const std::string runuser = fs::exists("/usr/sbin/runuser") ? "/usr/sbin/runuser" : "runuser";
+    argv.insert(argv.begin(), {runuser, "-u", "postgres", "--"});
+  }
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
