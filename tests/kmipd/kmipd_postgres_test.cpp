@@ -4,6 +4,10 @@
 // database_url reaches no log.
 #include <gtest/gtest.h>
 
+#include <barrier>
+#include <set>
+#include <thread>
+
 #include "common/hex.hpp"
 #include "kmip/client/client.hpp"
 #include "kmip/client/typed.hpp"
@@ -103,6 +107,77 @@ TEST(KmipdPostgres, TwoInstancesServeOneKeySetAndStateIsTheTruthOnBoth) {
   }
   EXPECT_EQ(kms->a->stop().value_or("not running"), "exit 0");
   EXPECT_EQ(kms->b->stop().value_or("not running"), "exit 0");
+}
+
+// Clients of both instances change one key at the same moment. Of two Activates exactly one succeeds; of the
+// Add Attributes, each one acknowledged is in the final record (read through both instances) and each refused
+// one was refused as a conflict, never lost silently.
+TEST(KmipdPostgres, ConcurrentChangesThroughBothInstancesLoseNoAcknowledgedWrite) {
+  auto kms = two_on_one_database();
+  ASSERT_TRUE(kms) << kms.error();
+  auto started = kms->a->start();
+  ASSERT_FALSE(started) << *started;
+  started = kms->b->start();
+  ASSERT_FALSE(started) << *started;
+  std::string id;
+  {
+    session a(*kms->a);
+    ASSERT_TRUE(a.raw.conn().connect());
+    auto created = a.c.create_symmetric_key();
+    ASSERT_TRUE(created) << created.error().to_string();
+    id = *created;
+    a.raw.conn().close();
+  }
+  constexpr int rounds = 15;
+  struct outcome {
+    int activated = 0;
+    std::vector<std::string> acknowledged, refusals;
+    std::string error;
+  };
+  outcome out[2];
+  std::barrier sync(2);
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 2; ++t) {
+    clients.emplace_back([&, t] {
+      session s(t == 0 ? *kms->a : *kms->b);
+      auto connected = s.raw.conn().connect();
+      sync.arrive_and_wait();
+      if (!connected) {
+        out[t].error = connected.error().to_string();
+        return;
+      }
+      if (s.c.activate(id)) ++out[t].activated;
+      for (int i = 0; i < rounds; ++i) {
+        sync.arrive_and_wait();
+        const std::string value = std::to_string(t) + "/" + std::to_string(i);
+        auto r = s.c.add_attribute(id, model::attr::text("x-edit", value));
+        if (r) out[t].acknowledged.push_back(value);
+        else out[t].refusals.push_back(r.error().to_string());
+      }
+      s.raw.conn().close();
+    });
+  }
+  for (auto& c : clients) c.join();
+  ASSERT_EQ(out[0].error + out[1].error, "");
+  EXPECT_EQ(out[0].activated + out[1].activated, 1);
+  std::set<std::string> acknowledged;
+  for (const auto& o : out) {
+    acknowledged.insert(o.acknowledged.begin(), o.acknowledged.end());
+    for (const auto& why : o.refusals) EXPECT_NE(why.find("changed meanwhile"), std::string::npos) << why;
+  }
+  EXPECT_GE(acknowledged.size(), static_cast<std::size_t>(rounds));  // each round, at least the first writer wins
+  for (auto* p : {kms->a.get(), kms->b.get()}) {
+    session s(*p);
+    ASSERT_TRUE(s.raw.conn().connect());
+    EXPECT_EQ(state_of(s.c, id), spec::state::active);
+    auto edits = s.c.get_attributes(id, {"x-edit"});
+    ASSERT_TRUE(edits) << edits.error().to_string();
+    std::set<std::string> stored;
+    for (const auto& a : *edits) stored.insert(std::string(a.text().value_or("")));
+    EXPECT_EQ(stored, acknowledged);
+    s.raw.conn().close();
+  }
+  RecordProperty("acknowledged", static_cast<int>(acknowledged.size()));
 }
 
 TEST(KmipdPostgres, AcknowledgedKeysSurviveKill9OfAnInstance) {
