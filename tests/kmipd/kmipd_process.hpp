@@ -39,6 +39,10 @@ struct process_options {
   // its ca.crt trusted for clients) instead of the tests/pki server certificate: the operator's workflow of
   // docs/kmipd.md. The tests/pki files are still generated (pki()) but then not trusted by kmipd.
   bool harness_certs = false;
+  // kmipd's log level and threads. Tests want every log line; benchmarks (benchmarks/bench_peers) want
+  // "warn" and 0 (one thread per core, kmipd's default).
+  std::string log_level = "trace";
+  unsigned threads = 2;
 };
 
 class kmipd_process {
