@@ -18,9 +18,12 @@ harness=$build/tools/kmip-harness
 mkdir -p "$out"
 tmp=$(mktemp -d)
 pids=""
+peers=""
 cleanup() {
-  for p in $pids; do kill "$p" 2>/dev/null || true; done
+  # bench_peers stops kmipd and PyKMIP when its input closes; a signal would leave them running.
   exec 3>&- 2>/dev/null || true
+  for p in $pids; do kill "$p" 2>/dev/null || true; done
+  [ -z "$peers" ] || wait "$peers" 2>/dev/null || true
   wait 2>/dev/null || true
   rm -rf "$tmp"
 }
@@ -39,7 +42,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 # kmipd and PyKMIP (the test fixtures), stopped when fd 3 closes.
 mkfifo "$tmp/ctl"
 "$build/benchmarks/bench_peers" "$tmp/peers.env" <"$tmp/ctl" >"$out/bench_peers.log" 2>&1 &
-pids="$pids $!"
+peers=$!
 exec 3>"$tmp/ctl"
 wait_for "$tmp/peers.env" 90
 . "$tmp/peers.env"
