@@ -266,7 +266,8 @@ common::expected<config, config_error> parse_config(std::string_view text, const
   KMIPD_TRY(ours.get("tls13_ciphersuites", c.tls13_ciphersuites));
   KMIPD_TRY(ours.get("allow_aes128_sha256", c.allow_aes128_sha256));
   KMIPD_TRY(ours.get("require_client_auth_eku", c.require_client_auth_eku));
-  KMIPD_TRY(ours.get("threads", c.threads, 1, 256));
+  KMIPD_TRY(ours.get("threads", c.threads, 0, 256));
+  KMIPD_TRY(ours.get("object_cache_size", c.object_cache_size, 0, 10000000));
   KMIPD_TRY(ours.get("max_connections", c.max_connections, 1, 1000000));
   KMIPD_TRY(ours.get("max_message_size", c.max_message_size, 64, std::int64_t{64} << 20));
   KMIPD_TRY(ours.get_seconds("handshake_timeout_seconds", c.handshake_timeout, 0.01, 3600));

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -19,12 +20,14 @@
 #include <boost/asio/signal_set.hpp>
 #include <iostream>
 #include <memory>
+#include <thread>
 
 #include "kmip/net/tls_context.hpp"
 #include "server/config.hpp"
 #include "server/core/audit.hpp"
 #include "server/core/engine.hpp"
 #include "server/store/postgres_store.hpp"
+#include "server/store/caching_store.hpp"
 #include "server/store/sqlite_store.hpp"
 #include "server/net/server.hpp"
 
@@ -64,9 +67,13 @@ kmipd::core::store_result<std::unique_ptr<kmipd::core::object_store>> make_store
   }
   auto store = kmipd::store::sqlite_store::open({c.sqlite_file(), c.master_key_file});
   if (!store) return common::unexpected{std::move(store).error()};
-  spdlog::info("object store: SQLite {} (key material sealed under {})", c.sqlite_file().string(),
-               c.master_key_file.string());
-  return std::unique_ptr<kmipd::core::object_store>(std::move(*store));
+  spdlog::info("object store: SQLite {} (key material sealed under {}), cache of {} objects", c.sqlite_file().string(),
+               c.master_key_file.string(), c.object_cache_size);
+  std::unique_ptr<kmipd::core::object_store> s = std::move(*store);
+  // The hot objects in memory: SQLite is written by this process alone, so the cache sees every write. (Never in
+  // front of PostgreSQL: another instance's writes would leave it stale.)
+  if (c.object_cache_size > 0) s = std::make_unique<kmipd::store::caching_store>(std::move(s), c.object_cache_size);
+  return s;
 }
 
 // Writes the ready file (see the top of this file). False, with the reason on stderr, when it cannot be written.
@@ -106,7 +113,8 @@ int run(const std::string& config_file, bool check_only, const std::string& read
   kmipd::net::server_options so;
   so.kmip = {c.socket_server_start, c.socket_server_hostname, c.socket_server_port, nullptr};
   so.http = {c.http_start, c.http_hostname, c.http_port, nullptr};
-  so.threads = c.threads;
+  // 0 (the default): one thread per hardware thread, at least two, so TLS and the engine use every core.
+  so.threads = c.threads ? c.threads : std::max(2u, std::thread::hardware_concurrency());
   so.max_connections = c.max_connections;
   so.limits.max_message_size = c.max_message_size;
   so.handshake_timeout = c.handshake_timeout;
@@ -155,6 +163,7 @@ int run(const std::string& config_file, bool check_only, const std::string& read
     std::cerr << "kmipd: " << store.error().message << "\n";
     return exit_config;
   }
+  spdlog::info("engine: {} I/O threads", so.threads);
   auto engine = std::make_shared<kmipd::core::engine>(std::move(eo), std::move(*store),
                                                       kmipd::core::environment::production(audit));
 

@@ -5,6 +5,7 @@
 #include <exception>
 #include <iostream>
 
+#include "tools/bench_command.hpp"
 #include "tools/certs_command.hpp"
 #include "tools/command.hpp"
 #include "tools/scenario_command.hpp"
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
   add_ttlv_command(app, chosen);
   add_certs_command(app, chosen);
   add_scenario_command(app, chosen);
+  add_bench_command(app, chosen);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

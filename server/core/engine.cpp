@@ -3,6 +3,7 @@
 #include "server/core/engine.hpp"
 
 #include <mutex>
+#include <shared_mutex>
 
 #include "kmip/ttlv/reader.hpp"
 #include "server/core/audit.hpp"
@@ -19,10 +20,15 @@ struct engine::impl {
   std::unique_ptr<object_store> store;
   environment env;
   kmip::model::attribute random_number_generator;  // describes env.random, for new objects
-  std::mutex mutex;
+  // Messages whose items only read (read_only_message) run together under a shared lock; any other message runs
+  // alone. One message at a time is what makes Batch Error Continuation Option Undo exact and an update's
+  // read-modify-write safe; readers need neither, and a KEK fetch storm is all readers.
+  std::shared_mutex mutex;
 
-  void audit(const request_context& ctx, const std::string& identity, std::string_view operation,
-             const std::string& object_id, const model::response_batch_item& item) {
+  // Audit records of the message being processed: emitted once it is done, so that a read-only attempt that
+  // must be redone under the exclusive lock (read_only_view) is audited once.
+  void audit(std::vector<audit_record>& out, const request_context& ctx, const std::string& identity,
+             std::string_view operation, const std::string& object_id, const model::response_batch_item& item) {
     audit_record r;
     r.time = env.clock->now();
     r.identity = identity;
@@ -32,15 +38,23 @@ struct engine::impl {
     r.object_id = object_id;
     r.result_status = std::string(kmip::spec::name_of(item.result_status));
     if (item.result_reason) r.result_reason = std::string(kmip::spec::name_of(*item.result_reason));
-    env.audit->record(r);
+    out.push_back(std::move(r));
+  }
+  // Direct audit of a message that never reached process() (undecodable).
+  void audit(const request_context& ctx, const std::string& identity, std::string_view operation,
+             const std::string& object_id, const model::response_batch_item& item) {
+    std::vector<audit_record> one;
+    audit(one, ctx, identity, operation, object_id, item);
+    env.audit->record(one.front());
   }
 
-  model::response_message process(const model::request_message& request, const request_context& ctx);
-  void undo(std::vector<write_op>& log) {
+  model::response_message process(const model::request_message& request, const request_context& ctx,
+                                   object_store& st, std::vector<audit_record>& audits);
+  static void undo(object_store& st, std::vector<write_op>& log) {
     for (auto it = log.rbegin(); it != log.rend(); ++it) {
       std::vector<write_op> w;
       w.push_back(std::move(*it));
-      (void)store->commit(std::move(w));  // best effort: the item that failed already reports the failure
+      (void)st.commit(std::move(w));  // best effort: the item that failed already reports the failure
     }
     log.clear();
   }
@@ -54,7 +68,51 @@ model::response_batch_item failure(const model::request_batch_item& item, result
 
 }  // namespace
 
-model::response_message engine::impl::process(const model::request_message& request, const request_context& ctx) {
+namespace {
+
+// The store as a message under the shared lock sees it: reads pass through, a write is refused and remembered,
+// and the engine then redoes the whole message under the exclusive lock. (Get writes only when it clears Fresh
+// on an object's first Get; nothing is written before that refusal, so the redo starts from a clean state.)
+class read_only_view final : public object_store {
+ public:
+  explicit read_only_view(object_store& inner) : inner_(inner) {}
+  store_result<std::optional<stored_object>> get(std::string_view id) override { return inner_.get(id); }
+  store_result<void> commit(std::vector<write_op>) override {
+    refused_ = true;
+    return common::unexpected{store_error{store_errc::io, "a write under the shared lock (redone exclusively)"}};
+  }
+  store_result<std::vector<std::string>> locate(const locate_filter& f) override { return inner_.locate(f); }
+  bool refused() const { return refused_; }
+
+ private:
+  object_store& inner_;
+  bool refused_ = false;
+};
+
+// Operations that only read the store (Get may write once, see read_only_view).
+bool read_only_message(const model::request_message& request) {
+  using kmip::spec::operation;
+  for (const auto& item : request.batch_items) {
+    switch (item.operation) {
+      case operation::get:
+      case operation::get_attributes:
+      case operation::get_attribute_list:
+      case operation::locate:
+      case operation::discover_versions:
+      case operation::query:
+      case operation::check:
+        continue;
+      default:
+        return false;
+    }
+  }
+  return !request.batch_items.empty();
+}
+
+}  // namespace
+
+model::response_message engine::impl::process(const model::request_message& request, const request_context& ctx,
+                                              object_store& st, std::vector<audit_record>& audits) {
   model::response_message response;
   response.header.protocol_version = request.header.protocol_version;
   response.header.time_stamp = model::date_time{env.clock->now()};
@@ -88,7 +146,7 @@ model::response_message engine::impl::process(const model::request_message& requ
   std::size_t first_of_batch = 0;
   bool failed = false;
   for (const auto& item : request.batch_items) {
-    operation_context octx(*store, *env.clock, *env.random, random_number_generator, options, identity, ctx,
+    operation_context octx(st, *env.clock, *env.random, random_number_generator, options, identity, ctx,
                            *version, placeholder, undo_log);
     octx.operation = item.operation;
     model::response_batch_item out;
@@ -109,14 +167,14 @@ model::response_message engine::impl::process(const model::request_message& requ
       out = failure(item, result_reason::operation_not_supported,
                     "operation " + std::string(kmip::spec::name_of(item.operation)) + " is not supported by kmipd");
     }
-    audit(ctx, identity, kmip::spec::name_of(item.operation), octx.object_id, out);
+    audit(audits, ctx, identity, kmip::spec::name_of(item.operation), octx.object_id, out);
     const bool item_failed = out.result_status != result_status::success;
     response.batch_items.push_back(std::move(out));
     if (!item_failed) continue;
     failed = true;
     if (continuation == kmip::spec::batch_error_continuation_option::continue_) continue;
     if (continuation == kmip::spec::batch_error_continuation_option::undo) {
-      undo(undo_log);
+      undo(st, undo_log);
       for (std::size_t i = first_of_batch; i + 1 < response.batch_items.size(); ++i) {
         auto& done = response.batch_items[i];
         if (done.result_status != result_status::success) continue;
@@ -156,8 +214,22 @@ object_store& engine::store() noexcept { return *impl_->store; }
 
 model::response_message engine::handle(const model::request_message& request, const request_context& ctx) noexcept {
   try {
-    std::lock_guard lock(impl_->mutex);
-    return impl_->process(request, ctx);
+    std::vector<audit_record> audits;
+    model::response_message response;
+    bool done = false;
+    if (read_only_message(request)) {
+      std::shared_lock lock(impl_->mutex);
+      read_only_view view(*impl_->store);
+      response = impl_->process(request, ctx, view, audits);
+      done = !view.refused();
+    }
+    if (!done) {
+      audits.clear();
+      std::unique_lock lock(impl_->mutex);
+      response = impl_->process(request, ctx, *impl_->store, audits);
+    }
+    for (const auto& a : audits) impl_->env.audit->record(a);
+    return response;
   } catch (...) {
     model::response_message r;
     r.header.protocol_version = request.header.protocol_version;

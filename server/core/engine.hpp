@@ -10,9 +10,9 @@
 //   kmipd::core::engine e({}, std::make_unique<kmipd::core::memory_store>(), env);
 //   auto response = e.handle_bytes(request_bytes, {.identity = "vcenter", .peer_address = "10.0.0.5:40112"});
 //
-// Thread safety: handle() and handle_bytes() may be called from any number of threads at once. Requests are
-// processed one message at a time (a message's batch items are applied as a unit, which is what makes
-// Batch Error Continuation Option Undo exact); a lab KMS serves thousands of requests a second that way.
+// Thread safety: handle() and handle_bytes() may be called from any number of threads at once. A message that
+// writes is processed alone (a message's batch items are applied as a unit, which is what makes Batch Error
+// Continuation Option Undo exact); messages that only read run in parallel (docs/kmipd-engine.md).
 #pragma once
 
 #include <cstdint>

@@ -110,7 +110,8 @@ common::expected<std::unique_ptr<kmipd_process>, std::string> kmipd_process::cre
        << (options.master_key_file.empty() ? std::string("data/master.key") : options.master_key_file.string())
        << "\"\naudit_file = \"data/audit.jsonl\"\n"
        // The most verbose level: "key material is never logged at any level" is what the log scan checks.
-       << "log_level = \"trace\"\nthreads = 2\nshutdown_timeout_seconds = 3\nidle_timeout_seconds = 20\n";
+       << "log_level = \"" << options.log_level << "\"\nthreads = " << options.threads
+       << "\nshutdown_timeout_seconds = 3\nidle_timeout_seconds = 20\n";
   if (options.harness_certs) conf << "tls_p12_password_file = \"harness-certs/server.p12.password\"\n";
   for (const auto& line : options.kmipd_settings) conf << line << "\n";
   conf.close();

@@ -44,6 +44,10 @@ struct process_options {
   std::vector<std::string> db_settings;
   // The master key file instead of data/master.key: instances sharing a database share its master key.
   std::filesystem::path master_key_file;
+  // kmipd's log level and threads. Tests want every log line; benchmarks (benchmarks/bench_peers) want
+  // "warn" and 0 (one thread per core, kmipd's default).
+  std::string log_level = "trace";
+  unsigned threads = 2;
 };
 
 class kmipd_process {
