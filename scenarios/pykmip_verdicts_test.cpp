@@ -47,6 +47,7 @@ const std::map<std::string, pinned>& verdicts() {
       {"destroyed-key.yaml", {v::pass, {}, "", "", 0, false}},
       {"host-encryption-core-dump.yaml", {v::fail, 1, "enable_host_encryption esxi-1", refused_tagging, 0, true}},
       {"kms-failover.yaml", {v::pass, {}, "", "", 5, false}},
+      {"key-persistence.yaml", {v::pass, {}, "", "", 0, false}},
       {"kms-outage.yaml",
        {v::fail, 7, "the health poll notices", "expected KeyStateClusterUnreachable, got available", 1, false}},
       {"power-on.yaml", {v::fail, 0, "encrypt_vm vm-1", refused_tagging, 0, true}},

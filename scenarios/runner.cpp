@@ -386,8 +386,8 @@ scenario_outcome scenario_run::run() {
   });
   vc_ = std::make_unique<vcenter>(*provider_, random_, vcenter_sim::vcenter_options{datastore_, std::chrono::seconds(300), true});
   for (const auto& h : s_.hosts) {
-    if (h.key_persistence) return fail_setup("host " + h.name + ": key_persistence is not simulated by vcenter_sim");
     vc_->add_host(h.name);
+    if (h.key_persistence) vc_->host(h.name)->set_key_persistence(true);
   }
   for (const auto& v : s_.vms) specs_[v.name] = v;
   if (auto r = vc_->add_kms(); !r) {

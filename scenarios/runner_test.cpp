@@ -116,6 +116,17 @@ TEST(ScenarioRunner, KillSwitchWithoutRevokeFailsAtTheRightStep) {
   EXPECT_NE(o.result.steps[1 + 9].detail.find("not run"), std::string::npos);
 }
 
+// Key persistence is what lets the revoked VM power on after the reboot: without it, that step fails as locked.
+TEST(ScenarioRunner, KeyPersistenceRemovedLocksTheVm) {
+  auto yaml = alter(shipped("key-persistence.yaml"), "  - name: esxi-tpm\n    key_persistence: true\n",
+                    "  - name: esxi-tpm\n");
+  auto o = run_scenario(parse(yaml, "key-persistence-off.yaml"), options());
+  ASSERT_TRUE(o.failed_step);
+  EXPECT_EQ(*o.failed_step, 12u);
+  EXPECT_EQ(o.failed_step_name, "the persisted KEK powers the VM on without the KMS");
+  EXPECT_NE(o.message.find("locked"), std::string::npos) << o.message;
+}
+
 TEST(ScenarioRunner, WrongDataExpectationFails) {
   auto yaml = alter(shipped("power-on.yaml"), "guest_read: {vm: vm-1, offset: 0, length: 64KiB, pattern: 1}",
                     "guest_read: {vm: vm-1, offset: 0, length: 64KiB, pattern: 9}");
