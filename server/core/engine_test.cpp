@@ -624,7 +624,17 @@ TEST(Engine, MalformedAndTruncatedBytesGetInvalidMessage) {
     ASSERT_TRUE(r) << cut;
     ASSERT_EQ(r->batch_items.size(), 1u);
     EXPECT_EQ(r->batch_items[0].result_reason, result_reason::invalid_message) << cut;
+    // Answered in the request's version once its header's Protocol Version is readable (56 bytes in).
+    EXPECT_EQ(r->header.protocol_version, (cut >= 56 ? v14 : kmip::spec::protocol_version{1, 0})) << cut;
   }
+  ASSERT_GT(good->size() / 2, 56u);
+  // A readable header with a version no rules apply to (major 0): 1.0.
+  auto v9 = *good;
+  v9[35] = 0;
+  v9.resize(v9.size() - 1);
+  auto r9 = model::response_from_bytes(f.eng->handle_bytes(v9, {"alice", "", "test"}));
+  ASSERT_TRUE(r9);
+  EXPECT_EQ(r9->header.protocol_version, (kmip::spec::protocol_version{1, 0}));
   std::vector<std::uint8_t> junk(40, 0xFF);
   auto r = model::response_from_bytes(f.eng->handle_bytes(junk, {}));
   ASSERT_TRUE(r);
