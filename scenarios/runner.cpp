@@ -231,9 +231,7 @@ std::optional<std::string> action_host(const action& a) {
   }, a);
 }
 
-// ---- one scenario's run -------------------------------------------------------------------------------------------
-
-// ---- parallel loops ------------------------------------------------------------------------------------------------
+// ---- parallel loops -----------------------------------------------------------------------------------------------
 
 // The random source vcenter_sim draws from (instance UUIDs, DEKs, vMotion keys): inside a for_each iteration, that
 // iteration's own stream (seeded from the scenario seed, the loop and the index), so what an iteration draws does not
@@ -300,6 +298,8 @@ std::optional<std::string> not_parallelisable(const for_each& fe) {
   }
   return std::nullopt;
 }
+
+// ---- one scenario's run -------------------------------------------------------------------------------------------
 
 struct action_result {
   bool ok = true;
