@@ -312,6 +312,7 @@ struct loop_stats {
   double seconds = 0;
   unsigned workers = 1;         // iterations run at once (at most)
   int most_kms_exchanges = 0;   // KMS exchanges seen in flight at the same time (parallel loops)
+  double kms_busy_seconds = 0;  // of `seconds`, the time with at least one KMS exchange in flight
 };
 
 class scenario_run {
@@ -378,6 +379,15 @@ class scenario_run {
   // Held by a parallel loop's workers while they use vcenter_sim; released during each KMS exchange.
   std::mutex sim_mutex_;
   std::atomic<int> kms_in_flight_{0}, kms_in_flight_most_{0};
+  // Wall time with at least one vCenter KMS exchange in flight (the loops' same-run reference).
+  std::mutex busy_mutex_;
+  int busy_exchanges_ = 0;
+  clock_type::time_point busy_since_{};
+  double busy_seconds_ = 0;
+  double kms_busy_seconds() {
+    std::lock_guard lock(busy_mutex_);
+    return busy_seconds_ + (busy_exchanges_ > 0 ? seconds_since(busy_since_) : 0);
+  }
   std::optional<failure> run_parallel(const step& st, const for_each& fe, loop_stats* stats,
                                       const std::function<std::optional<failure>(std::size_t)>& iteration);
   std::mutex events_mutex_;
@@ -470,16 +480,22 @@ scenario_outcome scenario_run::run() {
   });
   vcenter_sim::vcenter_options vo{datastore_, std::chrono::seconds(300), true, {}, {}};
   vo.before_kms = [this] {
-    if (!tl_holds_sim_lock) return;
     const int now = ++kms_in_flight_;
     for (int most = kms_in_flight_most_.load(); now > most && !kms_in_flight_most_.compare_exchange_weak(most, now);) {
     }
-    sim_mutex_.unlock();
+    {
+      std::lock_guard lock(busy_mutex_);
+      if (busy_exchanges_++ == 0) busy_since_ = clock_type::now();
+    }
+    if (tl_holds_sim_lock) sim_mutex_.unlock();
   };
   vo.after_kms = [this] {
-    if (!tl_holds_sim_lock) return;
     --kms_in_flight_;
-    sim_mutex_.lock();
+    {
+      std::lock_guard lock(busy_mutex_);
+      if (--busy_exchanges_ == 0) busy_seconds_ += seconds_since(busy_since_);
+    }
+    if (tl_holds_sim_lock) sim_mutex_.lock();
   };
   vc_ = std::make_unique<vcenter>(*provider_, dispatch_, std::move(vo));
   for (const auto& h : s_.hosts) {
@@ -510,26 +526,33 @@ scenario_outcome scenario_run::run() {
     loop_stats stats;
     const std::size_t first_event = events_.size();
     const bool is_loop = std::holds_alternative<repeat>(st.what) || std::holds_alternative<for_each>(st.what);
+    const double busy_before = kms_busy_seconds();
     auto f = run_step(st, true, elapsed, is_loop ? &stats : nullptr);
+    stats.kms_busy_seconds = kms_busy_seconds() - busy_before;
     reports::step_result r{display_name(st), reports::verdict::pass, elapsed, {}, {}};
     std::string line = step_label(i, n) + pad(r.name, 52);
     if (is_loop) {
       const double rate = stats.seconds > 0 ? static_cast<double>(stats.iterations) / stats.seconds : 0;
       const auto* rr = std::holds_alternative<repeat>(st.what) ? &std::get<repeat>(st.what).report_rate
                                                                : &std::get<for_each>(st.what).report_rate;
-      char b[160];
-      std::string at_once;
-      if (stats.workers > 1)
-        at_once = ", " + std::to_string(stats.workers) + " at a time, up to " + std::to_string(stats.most_kms_exchanges) +
-                  " KMS exchanges at once";
-      std::snprintf(b, sizeof b, "%zu iterations%s, %.1f/s", stats.iterations, at_once.c_str(), rate);
+      char b[256];
+      std::string extra;
+      if (stats.workers > 1) {
+        extra = ", " + std::to_string(stats.workers) + " at a time";
+        if (stats.most_kms_exchanges > 0)
+          extra += ", up to " + std::to_string(stats.most_kms_exchanges) + " KMS exchanges at once";
+      }
+      // The same-run reference: the share of the loop's wall time the KMS exchanges took.
+      if (stats.seconds > 0 && stats.kms_busy_seconds > 0)
+        extra += ", KMS busy " + std::to_string(static_cast<int>(100 * std::min(1.0, stats.kms_busy_seconds / stats.seconds) + 0.5)) + "%";
+      std::snprintf(b, sizeof b, "%zu iterations%s, %.1f/s", stats.iterations, extra.c_str(), rate);
       r.detail = b;
       if (*rr) {
-        std::snprintf(b, sizeof b, "%zu iterations%s, %.1f %s/s", stats.iterations, at_once.c_str(), rate, (*rr)->c_str());
+        std::snprintf(b, sizeof b, "%zu iterations%s, %.1f %s/s", stats.iterations, extra.c_str(), rate, (*rr)->c_str());
         r.detail = b;
         rates_.push_back({**rr, rate});
       }
-      out.loops.push_back({i, stats.iterations, stats.workers, stats.most_kms_exchanges});
+      out.loops.push_back({i, stats.iterations, stats.workers, stats.most_kms_exchanges, stats.kms_busy_seconds, stats.seconds});
     }
     if (f && f->name == "\x01skip") {
       r.verdict = reports::verdict::skip;

@@ -48,12 +48,15 @@ struct scenario_outcome {
   std::string message;
   std::vector<std::pair<std::string, double>> rates;  // report_rate label -> iterations per second
   // Each top-level loop that ran: its step index, iterations completed, iterations run at once (at most; 1 for a
-  // serial loop), and the most KMS exchanges seen in flight at the same time (parallel loops only).
+  // serial loop), the most vCenter KMS exchanges seen in flight at the same time, and — the rate's same-run
+  // reference — the wall time with at least one KMS exchange in flight, of the loop's wall time.
   struct loop_run {
     std::size_t step = 0;
     std::size_t iterations = 0;
     unsigned workers = 1;
     int most_kms_exchanges = 0;
+    double kms_busy_seconds = 0;
+    double seconds = 0;
   };
   std::vector<loop_run> loops;
   reports::case_result result;

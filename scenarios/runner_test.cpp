@@ -315,6 +315,9 @@ TEST(ScenarioRunner, ParallelForEachOverlapsAndIsDeterministic) {
   EXPECT_EQ(first.loops[0].iterations, 24u);
   // Encryptions of different VMs were on the wire at the same time.
   EXPECT_GT(first.loops[0].most_kms_exchanges, 1);
+  // The rate's same-run reference: how much of the loop's wall time had a KMS exchange in flight.
+  EXPECT_GT(first.loops[0].kms_busy_seconds, 0);
+  EXPECT_LE(first.loops[0].kms_busy_seconds, first.loops[0].seconds);
   EXPECT_EQ(first.loops[1].workers, 4u);
   // The first VM whose KEK is gone, whatever order the workers finished in.
   ASSERT_TRUE(first.failed_step);
