@@ -309,7 +309,15 @@ std::vector<std::string> step_verdicts(const scenario_outcome& o) {
 
 TEST(ScenarioRunner, ParallelForEachOverlapsAndIsDeterministic) {
   const auto s = parse(parallel_yaml, "parallel.yaml");
-  const auto first = run_scenario(s, options());
+  // Eight TLS connections at once on a loaded 2-core machine: generous timeouts, so that a slow exchange is not
+  // mistaken for a different result.
+  auto patient = [] {
+    auto o = options();
+    o.connect_timeout = std::chrono::seconds(20);
+    o.io_timeout = std::chrono::seconds(20);
+    return o;
+  };
+  const auto first = run_scenario(s, patient());
   ASSERT_EQ(first.loops.size(), 3u);
   EXPECT_EQ(first.loops[0].workers, 8u);
   EXPECT_EQ(first.loops[0].iterations, 24u);
@@ -326,7 +334,7 @@ TEST(ScenarioRunner, ParallelForEachOverlapsAndIsDeterministic) {
   EXPECT_NE(first.message.find("KeyStateMissingInKMS"), std::string::npos) << first.message;
   EXPECT_NE(masked(first.message).find("Get <key id> failed"), std::string::npos) << first.message;
   for (int run = 0; run < 2; ++run) {
-    const auto again = run_scenario(s, options());
+    const auto again = run_scenario(s, patient());
     EXPECT_EQ(step_verdicts(again), step_verdicts(first));
     EXPECT_EQ(again.failed_step, first.failed_step);
     EXPECT_EQ(again.failed_step_name, first.failed_step_name);
@@ -335,7 +343,7 @@ TEST(ScenarioRunner, ParallelForEachOverlapsAndIsDeterministic) {
   auto serial = s;
   for (auto& st : serial.steps)
     if (auto* fe = std::get_if<for_each>(&st.what)) fe->parallel = 1;
-  const auto one_at_a_time = run_scenario(serial, options());
+  const auto one_at_a_time = run_scenario(serial, patient());
   EXPECT_EQ(one_at_a_time.loops.at(0).workers, 1u);
   EXPECT_EQ(step_verdicts(one_at_a_time), step_verdicts(first));
   EXPECT_EQ(one_at_a_time.failed_step_name, first.failed_step_name);
