@@ -38,7 +38,8 @@ vm* host::find(const std::string& name) {
 
 void host::reboot() {
   for (auto& [name, v] : vms_) v->drop();
-  keys_.clear();
+  if (key_persistence_) keys_.clear_deks();
+  else keys_.clear();
 }
 
 result<void> host::enable_encryption_mode(const std::string& host_key_id) {

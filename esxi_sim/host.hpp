@@ -43,7 +43,15 @@ class host {
   // Host reboot: every VM is dropped to powered off without flushing (a crash, as far as the VM knows) and the key
   // cache is wiped. VMs stay registered; powering them on needs vCenter to push their KEKs again. Encryption mode
   // stays enabled (vSphere keeps a crypto-safe host crypto safe) but the host key must be pushed again.
+  // With key persistence the KEKs (the host key among them) survive the reboot and only the DEKs go: the VMs
+  // power on again without the KMS, whatever the KMS now says of their keys.
   void reboot();
+
+  // Key persistence (vSphere 7.0 U2+, `esxcli system security keypersistence enable`): ESXi seals its key cache
+  // in the host's TPM 2.0 so that it survives a reboot. Simulated by keeping the KEKs in memory across reboot();
+  // no TPM is simulated and nothing is written to disk. Off by default.
+  void set_key_persistence(bool on) noexcept { key_persistence_ = on; }
+  bool key_persistence() const noexcept { return key_persistence_; }
 
   // Enables host encryption mode with the host key `host_key_id`, which vCenter has pushed into the key cache
   // (errc::locked if it is absent or not 32 bytes). Once enabled the host is crypto safe; enabling again with
@@ -77,6 +85,7 @@ class host {
   };
   std::map<std::string, incoming_vm> incoming_;  // vMotion: received, not yet resumed
   bool crypto_safe_ = false;
+  bool key_persistence_ = false;
   std::string host_key_id_;
 };
 

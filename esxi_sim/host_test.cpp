@@ -1,4 +1,5 @@
-// Host key cache: KEKs by ID, replaced and evicted on demand, all forgotten on reboot; VMs stay registered.
+// Host key cache: KEKs by ID, replaced and evicted on demand, all forgotten on reboot (kept with key persistence);
+// VMs stay registered.
 #include "esxi_sim/host.hpp"
 
 #include <gtest/gtest.h>
@@ -35,6 +36,35 @@ TEST(Host, KeyCacheEvictReplaceAndReboot) {
   EXPECT_FALSE(again);  // already registered
   EXPECT_FALSE(h.create_vm(ds.path(), {"vm2", "p", "missing", {4096}, 4096}));
   EXPECT_FALSE(std::filesystem::exists(ds.path() / "vm2"));
+}
+
+// Key persistence: the KEKs survive a reboot (the DEKs do not), so the VM powers on again from the cache alone;
+// without it, the same reboot leaves nothing to power on with.
+TEST(Host, KeyPersistenceKeepsTheKeksAcrossAReboot) {
+  test::temp_dir ds;
+  common::seeded_random rnd(6);
+  host h("esx-03", rnd);
+  EXPECT_FALSE(h.key_persistence());
+  h.set_key_persistence(true);
+  std::vector<std::uint8_t> k(32, 7);
+  h.push_kek("k", k);
+  auto v = h.create_vm(ds.path(), {"vm", "p", "k", {8192}, 512});
+  ASSERT_TRUE(v);
+  ASSERT_TRUE((*v)->power_on(h.keys()));
+  ASSERT_TRUE((*v)->write(0, 0, std::vector<std::uint8_t>(16, 3)));
+  ASSERT_TRUE((*v)->power_off(h.keys()));
+  h.reboot();
+  EXPECT_EQ(h.keys().kek_count(), 1u);
+  EXPECT_EQ(h.keys().dek_count(), 0u);
+  ASSERT_TRUE((*v)->power_on(h.keys()));
+  std::vector<std::uint8_t> back(16);
+  ASSERT_TRUE((*v)->read(0, 0, back));
+  EXPECT_EQ(back, std::vector<std::uint8_t>(16, 3));
+
+  h.set_key_persistence(false);
+  h.reboot();
+  EXPECT_EQ(h.keys().kek_count(), 0u);
+  EXPECT_FALSE((*v)->power_on(h.keys()));
 }
 
 }  // namespace

@@ -40,4 +40,6 @@ void key_cache::clear() noexcept {
   deks_.clear();
 }
 
+void key_cache::clear_deks() noexcept { deks_.clear(); }
+
 }  // namespace esxi_sim

@@ -28,6 +28,8 @@ class key_cache {
 
   // Forgets every key (host reboot).
   void clear() noexcept;
+  // Forgets the DEKs only (a reboot of a host with key persistence: its KEKs survive).
+  void clear_deks() noexcept;
   std::size_t kek_count() const noexcept { return keks_.size(); }
   std::size_t dek_count() const noexcept { return deks_.size(); }
 

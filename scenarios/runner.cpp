@@ -2,6 +2,7 @@
 #include "scenarios/runner.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -10,6 +11,7 @@
 #include <set>
 #include <sstream>
 #include <system_error>
+#include <thread>
 #include <unistd.h>
 
 #include "common/random.hpp"
@@ -229,6 +231,74 @@ std::optional<std::string> action_host(const action& a) {
   }, a);
 }
 
+// ---- parallel loops -----------------------------------------------------------------------------------------------
+
+// The random source vcenter_sim draws from (instance UUIDs, DEKs, vMotion keys): inside a for_each iteration, that
+// iteration's own stream (seeded from the scenario seed, the loop and the index), so what an iteration draws does not
+// depend on which iterations run beside it; elsewhere the scenario's stream.
+thread_local common::random_source* tl_iteration_random = nullptr;
+// Set on a parallel loop's workers: they hold the simulator lock, released around KMS exchanges (vcenter_options).
+thread_local bool tl_holds_sim_lock = false;
+
+class dispatching_random final : public common::random_source {
+ public:
+  explicit dispatching_random(common::random_source& base) : base_(base) {}
+  void fill(std::span<std::uint8_t> out) override {
+    if (tl_iteration_random) return tl_iteration_random->fill(out);
+    std::lock_guard lock(mutex_);
+    base_.fill(out);
+  }
+
+ private:
+  common::random_source& base_;
+  std::mutex mutex_;
+};
+
+// Sets the calling thread's iteration random source for a scope, restoring the previous one (nested loops).
+class iteration_random_scope {
+ public:
+  explicit iteration_random_scope(common::random_source* r) : saved_(tl_iteration_random) { tl_iteration_random = r; }
+  ~iteration_random_scope() { tl_iteration_random = saved_; }
+  iteration_random_scope(const iteration_random_scope&) = delete;
+  iteration_random_scope& operator=(const iteration_random_scope&) = delete;
+
+ private:
+  common::random_source* saved_;
+};
+
+std::uint64_t iteration_seed(std::uint64_t scenario_seed, const source_location& loop, std::size_t index) {
+  const std::uint64_t loop_id = static_cast<std::uint64_t>(loop.line) << 20 | static_cast<std::uint64_t>(loop.column);
+  return splitmix(scenario_seed ^ splitmix(loop_id ^ splitmix(index + 1)));
+}
+
+// Why a for_each may not run its iterations at once, or nullopt: every step must act on the loop's own VM (or
+// host) and nothing else — no second VM or host, no KMS-side fault, no clock — and compare no kms_result (the
+// step's last KMS exchange is not its own while other iterations talk to the KMS).
+std::optional<std::string> not_parallelisable(const for_each& fe) {
+  const std::string own = fe.over == loop_over::vms ? "{vm}" : "{host}";
+  for (const auto& inner : fe.steps) {
+    const auto kind = action_name(inner.what);
+    const bool vm_action = std::holds_alternative<encrypt_vm>(inner.what) || std::holds_alternative<power_on>(inner.what) ||
+                           std::holds_alternative<power_off>(inner.what) || std::holds_alternative<suspend>(inner.what) ||
+                           std::holds_alternative<resume>(inner.what) || std::holds_alternative<snapshot>(inner.what) ||
+                           std::holds_alternative<consolidate>(inner.what) || std::holds_alternative<shallow_rekey>(inner.what) ||
+                           std::holds_alternative<deep_rekey>(inner.what) || std::holds_alternative<guest_write>(inner.what) ||
+                           std::holds_alternative<guest_read>(inner.what) || std::holds_alternative<verify>(inner.what) ||
+                           std::holds_alternative<revoke_key>(inner.what) || std::holds_alternative<destroy_key>(inner.what);
+    const bool host_action = std::holds_alternative<reboot_host>(inner.what) ||
+                             std::holds_alternative<enable_host_encryption>(inner.what) ||
+                             std::holds_alternative<revoke_key>(inner.what) || std::holds_alternative<destroy_key>(inner.what);
+    const bool ok_kind = fe.over == loop_over::vms ? vm_action : host_action;
+    if (!ok_kind) return "'" + std::string(kind) + "' is not run in parallel " + (fe.over == loop_over::vms ? "over VMs" : "over hosts");
+    const auto subject = fe.over == loop_over::vms ? action_vm(inner.what) : action_host(inner.what);
+    if (subject != own) return "step '" + inner.name + "' does not act on " + own;
+    if (inner.expect.kms_result) return "step '" + inner.name + "' expects a kms_result";
+    if ((inner.expect.vm && *inner.expect.vm != own) || (inner.expect.host && *inner.expect.host != own))
+      return "step '" + inner.name + "' checks another VM or host";
+  }
+  return std::nullopt;
+}
+
 // ---- one scenario's run -------------------------------------------------------------------------------------------
 
 struct action_result {
@@ -240,11 +310,15 @@ struct action_result {
 struct loop_stats {
   std::size_t iterations = 0;
   double seconds = 0;
+  unsigned workers = 1;         // iterations run at once (at most)
+  int most_kms_exchanges = 0;   // KMS exchanges seen in flight at the same time (parallel loops)
+  double kms_busy_seconds = 0;  // of `seconds`, the time with at least one KMS exchange in flight
 };
 
 class scenario_run {
  public:
-  scenario_run(const scenario& s, const runner_options& o) : s_(s), o_(o), seed_(o.seed.value_or(s.seed)), random_(seed_) {}
+  scenario_run(const scenario& s, const runner_options& o)
+      : s_(s), o_(o), seed_(o.seed.value_or(s.seed)), random_(seed_), dispatch_(random_) {}
 
   scenario_outcome run();
 
@@ -288,14 +362,34 @@ class scenario_run {
   const runner_options& o_;
   std::uint64_t seed_;
   common::seeded_random random_;
+  dispatching_random dispatch_;
   std::unique_ptr<kms_backend> kms_;
   std::unique_ptr<vcenter_sim::key_provider> provider_;
   std::unique_ptr<vcenter> vc_;
   std::filesystem::path datastore_;
   std::map<std::string, vm_spec> specs_;
   std::map<std::string, vm_data> data_;
-  std::optional<last_read> read_;
-  std::optional<last_dump> dump_;
+  // What the step's action read or dumped, for its checks: per thread (a parallel loop's workers run steps at once).
+  struct scratch {
+    std::optional<last_read> read;
+    std::optional<last_dump> dump;
+  };
+  scratch& mine() { return scratch_[std::this_thread::get_id()]; }  // under the simulator lock when parallel
+  std::map<std::thread::id, scratch> scratch_;
+  // Held by a parallel loop's workers while they use vcenter_sim; released during each KMS exchange.
+  std::mutex sim_mutex_;
+  std::atomic<int> kms_in_flight_{0}, kms_in_flight_most_{0};
+  // Wall time with at least one vCenter KMS exchange in flight (the loops' same-run reference).
+  std::mutex busy_mutex_;
+  int busy_exchanges_ = 0;
+  clock_type::time_point busy_since_{};
+  double busy_seconds_ = 0;
+  double kms_busy_seconds() {
+    std::lock_guard lock(busy_mutex_);
+    return busy_seconds_ + (busy_exchanges_ > 0 ? seconds_since(busy_since_) : 0);
+  }
+  std::optional<failure> run_parallel(const step& st, const for_each& fe, loop_stats* stats,
+                                      const std::function<std::optional<failure>(std::size_t)>& iteration);
   std::mutex events_mutex_;
   std::vector<vcenter_sim::wire_event> events_;
   std::size_t dumps_ = 0;
@@ -384,10 +478,29 @@ scenario_outcome scenario_run::run() {
     std::lock_guard lock(events_mutex_);
     events_.push_back(e);
   });
-  vc_ = std::make_unique<vcenter>(*provider_, random_, vcenter_sim::vcenter_options{datastore_, std::chrono::seconds(300), true});
+  vcenter_sim::vcenter_options vo{datastore_, std::chrono::seconds(300), true, {}, {}};
+  vo.before_kms = [this] {
+    const int now = ++kms_in_flight_;
+    for (int most = kms_in_flight_most_.load(); now > most && !kms_in_flight_most_.compare_exchange_weak(most, now);) {
+    }
+    {
+      std::lock_guard lock(busy_mutex_);
+      if (busy_exchanges_++ == 0) busy_since_ = clock_type::now();
+    }
+    if (tl_holds_sim_lock) sim_mutex_.unlock();
+  };
+  vo.after_kms = [this] {
+    --kms_in_flight_;
+    {
+      std::lock_guard lock(busy_mutex_);
+      if (--busy_exchanges_ == 0) busy_seconds_ += seconds_since(busy_since_);
+    }
+    if (tl_holds_sim_lock) sim_mutex_.lock();
+  };
+  vc_ = std::make_unique<vcenter>(*provider_, dispatch_, std::move(vo));
   for (const auto& h : s_.hosts) {
-    if (h.key_persistence) return fail_setup("host " + h.name + ": key_persistence is not simulated by vcenter_sim");
     vc_->add_host(h.name);
+    if (h.key_persistence) vc_->host(h.name)->set_key_persistence(true);
   }
   for (const auto& v : s_.vms) specs_[v.name] = v;
   if (auto r = vc_->add_kms(); !r) {
@@ -413,21 +526,33 @@ scenario_outcome scenario_run::run() {
     loop_stats stats;
     const std::size_t first_event = events_.size();
     const bool is_loop = std::holds_alternative<repeat>(st.what) || std::holds_alternative<for_each>(st.what);
+    const double busy_before = kms_busy_seconds();
     auto f = run_step(st, true, elapsed, is_loop ? &stats : nullptr);
+    stats.kms_busy_seconds = kms_busy_seconds() - busy_before;
     reports::step_result r{display_name(st), reports::verdict::pass, elapsed, {}, {}};
     std::string line = step_label(i, n) + pad(r.name, 52);
     if (is_loop) {
       const double rate = stats.seconds > 0 ? static_cast<double>(stats.iterations) / stats.seconds : 0;
       const auto* rr = std::holds_alternative<repeat>(st.what) ? &std::get<repeat>(st.what).report_rate
                                                                : &std::get<for_each>(st.what).report_rate;
-      char b[128];
-      std::snprintf(b, sizeof b, "%zu iterations, %.1f/s", stats.iterations, rate);
+      char b[256];
+      std::string extra;
+      if (stats.workers > 1) {
+        extra = ", " + std::to_string(stats.workers) + " at a time";
+        if (stats.most_kms_exchanges > 0)
+          extra += ", up to " + std::to_string(stats.most_kms_exchanges) + " KMS exchanges at once";
+      }
+      // The same-run reference: the share of the loop's wall time the KMS exchanges took.
+      if (stats.seconds > 0 && stats.kms_busy_seconds > 0)
+        extra += ", KMS busy " + std::to_string(static_cast<int>(100 * std::min(1.0, stats.kms_busy_seconds / stats.seconds) + 0.5)) + "%";
+      std::snprintf(b, sizeof b, "%zu iterations%s, %.1f/s", stats.iterations, extra.c_str(), rate);
       r.detail = b;
       if (*rr) {
-        std::snprintf(b, sizeof b, "%zu iterations, %.1f %s/s", stats.iterations, rate, (*rr)->c_str());
+        std::snprintf(b, sizeof b, "%zu iterations%s, %.1f %s/s", stats.iterations, extra.c_str(), rate, (*rr)->c_str());
         r.detail = b;
         rates_.push_back({**rr, rate});
       }
+      out.loops.push_back({i, stats.iterations, stats.workers, stats.most_kms_exchanges, stats.kms_busy_seconds, stats.seconds});
     }
     if (f && f->name == "\x01skip") {
       r.verdict = reports::verdict::skip;
@@ -494,11 +619,28 @@ std::optional<scenario_run::failure> scenario_run::run_step(const step& st, bool
     return std::nullopt;
   }
   if (const auto* fe = std::get_if<for_each>(&st.what)) {
-    for (std::size_t i = 0; i < fe->names.size(); ++i) {
+    // Iteration i: its own random stream, its name bound.
+    auto iteration = [&](std::size_t i) {
+      common::seeded_random r(iteration_seed(seed_, st.where, i));
+      iteration_random_scope scope(&r);
       binding b;
       (fe->over == loop_over::vms ? b.vm : b.host) = fe->names[i];
       b.i = i;
-      if (auto f = run_body(fe->steps, b, fe->names[i])) {
+      return run_body(fe->steps, b, fe->names[i]);
+    };
+    // Loops inside a parallel loop's iteration run one iteration at a time.
+    if (fe->parallel > 1 && fe->names.size() > 1 && !tl_holds_sim_lock) {
+      if (auto why = not_parallelisable(*fe)) {
+        elapsed = seconds_since(t0);
+        return failure{st.name, "parallel: " + std::to_string(fe->parallel) + " cannot be honoured: " + *why};
+      }
+      auto f = run_parallel(st, *fe, stats, iteration);
+      elapsed = seconds_since(t0);
+      if (stats) stats->seconds = elapsed;
+      return f;
+    }
+    for (std::size_t i = 0; i < fe->names.size(); ++i) {
+      if (auto f = iteration(i)) {
         elapsed = seconds_since(t0);
         return f;
       }
@@ -522,6 +664,44 @@ std::optional<scenario_run::failure> scenario_run::run_step(const step& st, bool
   elapsed = seconds_since(t0);
   (void)top;
   if (why) return failure{st.name, *why};
+  return std::nullopt;
+}
+
+// Up to `parallel` workers take iterations in index order. A worker holds the simulator lock while it drives
+// vcenter_sim and lets go of it during each KMS exchange, so the KMS sees up to `parallel` exchanges at once while
+// the simulators stay single-threaded. After a failure no iteration with a higher index is started; every lower
+// one has been, so the failure reported (the lowest index that failed) is the one a serial run reports.
+std::optional<scenario_run::failure> scenario_run::run_parallel(
+    const step& st, const for_each& fe, loop_stats* stats, const std::function<std::optional<failure>(std::size_t)>& iteration) {
+  (void)st;
+  const std::size_t n = fe.names.size();
+  const unsigned workers = static_cast<unsigned>(std::min<std::size_t>(fe.parallel, n));
+  std::vector<std::optional<failure>> results(n);
+  std::size_t next = 0, done = 0;                      // under sim_mutex_
+  std::size_t first_failed = n;                        // under sim_mutex_
+  kms_in_flight_most_ = 0;
+  auto work = [&] {
+    std::unique_lock lock(sim_mutex_);
+    tl_holds_sim_lock = true;
+    while (next < n && next < first_failed) {
+      const std::size_t i = next++;
+      results[i] = iteration(i);
+      if (results[i]) first_failed = std::min(first_failed, i);
+      else ++done;
+    }
+    tl_holds_sim_lock = false;
+    scratch_.erase(std::this_thread::get_id());
+  };
+  std::vector<std::thread> pool;
+  pool.reserve(workers);
+  for (unsigned w = 0; w < workers; ++w) pool.emplace_back(work);
+  for (auto& t : pool) t.join();
+  if (stats) {
+    stats->iterations = done;
+    stats->workers = workers;
+    stats->most_kms_exchanges = kms_in_flight_most_.load();
+  }
+  if (first_failed < n) return results[first_failed];
   return std::nullopt;
 }
 
@@ -616,7 +796,7 @@ action_result scenario_run::execute(const step& st) {
       if (!v) return fail("no VM " + a.vm);
       last_read lr{a.vm, a.offset, a.pattern, std::vector<std::uint8_t>(a.length)};
       if (auto r = v->read(0, a.offset, lr.bytes); !r) return fail("guest read: " + r.error().message());
-      read_ = std::move(lr);
+      mine().read = std::move(lr);
       return {};
     } else if constexpr (std::is_same_v<T, advance_clock>) {
       vc_->advance(std::chrono::seconds(a.seconds));
@@ -629,14 +809,14 @@ action_result scenario_run::execute(const step& st) {
         auto r = vc_->write_host_core_dump(a.host, p);
         if (!r) return from(r);
         const auto* k = h->keys().kek(h->host_key_id());
-        dump_ = last_dump{p, esxi_sim::sealed_kind::host_core_dump, k ? *k : common::secure_bytes{}};
+        mine().dump = last_dump{p, esxi_sim::sealed_kind::host_core_dump, k ? *k : common::secure_bytes{}};
         return {};
       }
       auto* v = h->find(*a.vm);
       if (!v) return fail("VM " + *a.vm + " is not on host " + a.host);
       if (auto r = h->write_vm_core_dump(*a.vm, p); !r) return fail("host: " + r.error().message());
       const auto* dek = h->keys().dek(v->dir().string());
-      dump_ = last_dump{p, esxi_sim::sealed_kind::vm_core_dump, dek ? *dek : common::secure_bytes{}};
+      mine().dump = last_dump{p, esxi_sim::sealed_kind::vm_core_dump, dek ? *dek : common::secure_bytes{}};
       return {};
     } else if constexpr (std::is_same_v<T, verify>) {
       return {};
@@ -763,6 +943,8 @@ std::optional<std::string> scenario_run::check_data(const step& st, const std::s
     if (intact == (want == data_state::intact)) return std::nullopt;
     return "data: expected " + std::string(to_string(want)) + ", but " + how;
   };
+  const auto& read_ = mine().read;
+  const auto& dump_ = mine().dump;
   if (std::holds_alternative<guest_read>(st.what) && read_ && read_->vm == vm) {
     std::vector<std::uint8_t> want_bytes(read_->bytes.size());
     fill_pattern(seed_, read_->pattern, read_->offset, want_bytes);

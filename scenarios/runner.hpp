@@ -7,9 +7,10 @@
 // still runs; a KMS that is unreachable or misbehaves gives a failed step with the reason, never a hang (every
 // wait is bounded by the key provider's timeouts) or a crash. KMS-side faults (kms_stop/start/restart,
 // partition, heal) need a controllable backend; against an external KMS they are reported as SKIP with the
-// reason. Loops run their iterations one after another (`parallel` is accepted but not used: vcenter_sim is
-// single-threaded); `report_rate` prints iterations per second.
-// Thread safety: none; one thread runs scenarios.
+// reason. `for_each` with `parallel: N` runs up to N iterations at once (worker threads that take turns with
+// vcenter_sim and overlap their KMS exchanges); every for_each iteration draws its random choices from its own
+// seed; `report_rate` prints iterations per second.
+// Thread safety: run_scenario may be called from one thread at a time (it starts and joins its own workers).
 #pragma once
 
 #include <chrono>
@@ -46,6 +47,18 @@ struct scenario_outcome {
   std::string failed_step_name;
   std::string message;
   std::vector<std::pair<std::string, double>> rates;  // report_rate label -> iterations per second
+  // Each top-level loop that ran: its step index, iterations completed, iterations run at once (at most; 1 for a
+  // serial loop), the most vCenter KMS exchanges seen in flight at the same time, and — the rate's same-run
+  // reference — the wall time with at least one KMS exchange in flight, of the loop's wall time.
+  struct loop_run {
+    std::size_t step = 0;
+    std::size_t iterations = 0;
+    unsigned workers = 1;
+    int most_kms_exchanges = 0;
+    double kms_busy_seconds = 0;
+    double seconds = 0;
+  };
+  std::vector<loop_run> loops;
   reports::case_result result;
 };
 

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include "scenarios/embedded_kms.hpp"
@@ -114,6 +115,17 @@ TEST(ScenarioRunner, KillSwitchWithoutRevokeFailsAtTheRightStep) {
   EXPECT_EQ(o.result.steps[1 + 8].verdict, reports::verdict::fail);
   EXPECT_EQ(o.result.steps[1 + 9].verdict, reports::verdict::skip);
   EXPECT_NE(o.result.steps[1 + 9].detail.find("not run"), std::string::npos);
+}
+
+// Key persistence is what lets the revoked VM power on after the reboot: without it, that step fails as locked.
+TEST(ScenarioRunner, KeyPersistenceRemovedLocksTheVm) {
+  auto yaml = alter(shipped("key-persistence.yaml"), "  - name: esxi-tpm\n    key_persistence: true\n",
+                    "  - name: esxi-tpm\n");
+  auto o = run_scenario(parse(yaml, "key-persistence-off.yaml"), options());
+  ASSERT_TRUE(o.failed_step);
+  EXPECT_EQ(*o.failed_step, 12u);
+  EXPECT_EQ(o.failed_step_name, "the persisted KEK powers the VM on without the KMS");
+  EXPECT_NE(o.message.find("locked"), std::string::npos) << o.message;
 }
 
 TEST(ScenarioRunner, WrongDataExpectationFails) {
@@ -243,6 +255,108 @@ TEST(ScenarioRunner, KmsFaultsOnAnExternalKmsAreSkipped) {
   // The KMS never went down, so the move vCenter should not manage does succeed: that step fails.
   ASSERT_TRUE(out.failed_step);
   EXPECT_EQ(*out.failed_step, 6u);
+}
+
+// for_each with parallel: iterations really overlap (several KMS exchanges in flight at once), and the results —
+// every step's verdict and the failing iteration — are the same on every run and the same as a serial run's.
+const char* const parallel_yaml = R"(version: 1
+name: parallel-power-ons
+seed: 77
+hosts:
+  - generate: {pattern: "esxi-{i}", count: 4}
+vms:
+  - generate: {pattern: "vm-{i:02}", count: 24}
+    placement: round_robin
+    disk: 64KiB
+steps:
+  - for_each:
+      vm: all
+      parallel: 8
+      steps:
+        - encrypt_vm: "{vm}"
+        - power_on: "{vm}"
+        - guest_write: {vm: "{vm}", length: 4KiB, pattern: 3}
+        - guest_read: {vm: "{vm}", length: 4KiB, pattern: 3}
+          expect: {data: intact}
+        - power_off: "{vm}"
+  - destroy_key: {vm: vm-07}
+  - destroy_key: {vm: vm-19}
+  - for_each:
+      host: all
+      parallel: 4
+      steps:
+        - reboot_host: "{host}"
+  - for_each:
+      vm: all
+      parallel: 8
+      steps:
+        - power_on: "{vm}"
+          expect: {vm_state: powered_on, key_state: available}
+)";
+
+// The KMS names keys in the order Creates arrive, which a parallel loop does not fix: messages compare with the
+// key IDs masked.
+std::string masked(const std::string& message) {
+  static const std::regex uuid("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+  return std::regex_replace(message, uuid, "<key id>");
+}
+
+std::vector<std::string> step_verdicts(const scenario_outcome& o) {
+  std::vector<std::string> out;
+  for (const auto& st : o.result.steps) out.push_back(st.name + " " + std::string(reports::to_string(st.verdict)));
+  return out;
+}
+
+TEST(ScenarioRunner, ParallelForEachOverlapsAndIsDeterministic) {
+  const auto s = parse(parallel_yaml, "parallel.yaml");
+  // Eight TLS connections at once on a loaded 2-core machine: generous timeouts, so that a slow exchange is not
+  // mistaken for a different result.
+  auto patient = [] {
+    auto o = options();
+    o.connect_timeout = std::chrono::seconds(20);
+    o.io_timeout = std::chrono::seconds(20);
+    return o;
+  };
+  const auto first = run_scenario(s, patient());
+  ASSERT_EQ(first.loops.size(), 3u);
+  EXPECT_EQ(first.loops[0].workers, 8u);
+  EXPECT_EQ(first.loops[0].iterations, 24u);
+  // Encryptions of different VMs were on the wire at the same time.
+  EXPECT_GT(first.loops[0].most_kms_exchanges, 1);
+  // The rate's same-run reference: how much of the loop's wall time had a KMS exchange in flight.
+  EXPECT_GT(first.loops[0].kms_busy_seconds, 0);
+  EXPECT_LE(first.loops[0].kms_busy_seconds, first.loops[0].seconds);
+  EXPECT_EQ(first.loops[1].workers, 4u);
+  // The first VM whose KEK is gone, whatever order the workers finished in.
+  ASSERT_TRUE(first.failed_step);
+  EXPECT_EQ(*first.failed_step, 4u);
+  EXPECT_EQ(first.failed_step_name, "for_each [vm-07] power_on vm-07");
+  EXPECT_NE(first.message.find("KeyStateMissingInKMS"), std::string::npos) << first.message;
+  EXPECT_NE(masked(first.message).find("Get <key id> failed"), std::string::npos) << first.message;
+  for (int run = 0; run < 2; ++run) {
+    const auto again = run_scenario(s, patient());
+    EXPECT_EQ(step_verdicts(again), step_verdicts(first));
+    EXPECT_EQ(again.failed_step, first.failed_step);
+    EXPECT_EQ(again.failed_step_name, first.failed_step_name);
+    EXPECT_EQ(masked(again.message), masked(first.message));
+  }
+  auto serial = s;
+  for (auto& st : serial.steps)
+    if (auto* fe = std::get_if<for_each>(&st.what)) fe->parallel = 1;
+  const auto one_at_a_time = run_scenario(serial, patient());
+  EXPECT_EQ(one_at_a_time.loops.at(0).workers, 1u);
+  EXPECT_EQ(step_verdicts(one_at_a_time), step_verdicts(first));
+  EXPECT_EQ(one_at_a_time.failed_step_name, first.failed_step_name);
+  EXPECT_EQ(masked(one_at_a_time.message), masked(first.message));
+}
+
+// An iteration that reaches beyond its own VM cannot run beside the others: the loop fails and says why.
+TEST(ScenarioRunner, ParallelLoopThatCrossesVmsIsRefused) {
+  auto yaml = alter(parallel_yaml, "        - power_off: \"{vm}\"\n", "        - vmotion: {vm: \"{vm}\", to: esxi-1}\n");
+  auto o = run_scenario(parse(yaml, "parallel-vmotion.yaml"), options());
+  ASSERT_TRUE(o.failed_step);
+  EXPECT_EQ(*o.failed_step, 0u);
+  EXPECT_NE(o.message.find("parallel: 8 cannot be honoured: 'vmotion'"), std::string::npos) << o.message;
 }
 
 // The shared work folder (certificates, stores, reports) goes when the test program ends.

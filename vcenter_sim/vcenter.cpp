@@ -65,7 +65,7 @@ std::string vcenter::uuid() {
 }
 
 result<void> vcenter::add_kms() {
-  if (auto r = kms_.add_kms(); !r) return kms_failure("adding KMS cluster " + kms_.name(), r.error());
+  if (auto r = off_lock([&] { return kms_.add_kms(); }); !r) return kms_failure("adding KMS cluster " + kms_.name(), r.error());
   return {};
 }
 
@@ -99,7 +99,7 @@ result<esxi_sim::host*> vcenter::find_host(const std::string& name) {
 
 kms_result<void> vcenter::ensure_key(esxi_sim::host& h, const std::string& kek_id) {
   if (h.keys().kek(kek_id)) return {};
-  auto k = kms_.fetch_key(kek_id);
+  auto k = off_lock([&] { return kms_.fetch_key(kek_id); });
   if (!k) return common::unexpected{std::move(k).error()};
   h.push_kek(kek_id, k->material);
   return {};
@@ -108,7 +108,8 @@ kms_result<void> vcenter::ensure_key(esxi_sim::host& h, const std::string& kek_i
 result<void> vcenter::enable_host_encryption(const std::string& name) {
   auto h = find_host(name);
   if (!h) return common::unexpected{h.error()};
-  auto k = kms_.generate_key({host_uuids_[name], "ESXi Server", name});
+  key_tags tags{host_uuids_[name], "ESXi Server", name};
+  auto k = off_lock([&] { return kms_.generate_key(tags); });
   if (!k) return kms_failure("host key for " + name, k.error());
   (*h)->push_kek(k->id, k->material);
   if (auto r = (*h)->enable_encryption_mode(k->id); !r) return host_failure(r.error());
@@ -164,7 +165,7 @@ result<void> vcenter::create_encrypted_vm(const std::string& host_name, const ne
   if (!h) return common::unexpected{h.error()};
   if (spec.name.empty() || vms_.contains(spec.name)) return fail(errc::invalid_argument, "VM name '" + spec.name + "' is empty or taken");
   const std::string instance = spec.instance_uuid.empty() ? uuid() : spec.instance_uuid;
-  auto k = kms_.generate_key({instance, "Virtual Machine", spec.name});
+  auto k = off_lock([&] { return kms_.generate_key({instance, "Virtual Machine", spec.name}); });
   if (!k) return kms_failure("KEK for VM " + spec.name, k.error());
   (*h)->push_kek(k->id, k->material);
   esxi_sim::vm_spec s{spec.name, kms_.name(), k->id, spec.disk_capacities, spec.sector_size, spec.memory_bytes};
@@ -270,7 +271,8 @@ result<void> vcenter::shallow_rekey(const std::string& name) {
   if (v->state() != esxi_sim::power_state::powered_on)
     if (auto k = ensure_key(*h, v->descriptor().locator.kek_id); !k)
       return kms_failure("shallow re-key of " + name + " needs the current KEK", k.error());
-  auto k = kms_.generate_key({rec->instance_uuid, "Virtual Machine", name});
+  key_tags tags{rec->instance_uuid, "Virtual Machine", name};
+  auto k = off_lock([&] { return kms_.generate_key(tags); });
   if (!k) return kms_failure("new KEK for " + name, k.error());
   h->push_kek(k->id, k->material);
   if (auto x = v->shallow_rekey(h->keys(), k->id); !x) return host_failure(x.error());
@@ -293,7 +295,8 @@ result<void> vcenter::deep_rekey(const std::string& name) {
   if (rec->locked) return fail(errc::precondition, "deep re-key of " + name + ": the VM is locked", rec->locked);
   if (auto k = ensure_key(*h, v->descriptor().locator.kek_id); !k)
     return kms_failure("deep re-key of " + name + " needs the current KEK", k.error());
-  auto k = kms_.generate_key({rec->instance_uuid, "Virtual Machine", name});
+  key_tags tags{rec->instance_uuid, "Virtual Machine", name};
+  auto k = off_lock([&] { return kms_.generate_key(tags); });
   if (!k) return kms_failure("new KEK for " + name, k.error());
   h->push_kek(k->id, k->material);
   if (auto x = v->deep_rekey(h->keys(), k->id, random_); !x) return host_failure(x.error());
@@ -405,7 +408,7 @@ void vcenter::advance(std::chrono::seconds d) {
   const auto end = now_ + d;
   while (options_.health_polls && next_poll_ <= end) {
     now_ = next_poll_;
-    auto r = kms_.health_check();
+    auto r = off_lock([&] { return kms_.health_check(); });
     polls_.push_back({now_, r.has_value(), r ? std::string{} : r.error().message});
     next_poll_ += options_.health_interval;
   }

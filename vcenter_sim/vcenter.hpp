@@ -8,11 +8,13 @@
 // never need the KMS: they keep running when it disappears, or when their key is revoked.
 //
 // Determinism: the random source (instance UUIDs, vMotion keys) and the virtual clock are injected; advance()
-// moves the clock and runs the 5-minute health polls that fall due. Thread safety: none; one thread drives it.
+// moves the clock and runs the 5-minute health polls that fall due. Thread safety: none; one thread at a time drives
+// it (vcenter_options::before_kms/after_kms let a caller's lock be released while a KMS exchange is in flight).
 #pragma once
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -80,6 +82,10 @@ struct vcenter_options {
   std::filesystem::path datastore;        // the shared datastore every host sees
   std::chrono::seconds health_interval{300};
   bool health_polls = true;
+  // Called around every KMS exchange (the key provider is thread-safe, vcenter is not): a caller that serialises
+  // its vcenter calls with a lock releases it in before_kms and takes it back in after_kms, so that other threads
+  // use the simulator while this one waits on the KMS. Both or neither.
+  std::function<void()> before_kms{}, after_kms{};
 };
 
 class vcenter {
@@ -133,7 +139,9 @@ class vcenter {
   std::vector<vm_status> vms() const;
   esxi_sim::vm* esxi_vm(const std::string& vm);
   // The key's state on the KMS as vCenter reports it (Get + State, no Activate).
-  key_state key_status(const std::string& key_id) { return kms_.key_status(key_id); }
+  key_state key_status(const std::string& key_id) {
+    return off_lock([&] { return kms_.key_status(key_id); });
+  }
 
   // ---- time ----
   std::chrono::seconds now() const noexcept { return now_; }
@@ -142,6 +150,17 @@ class vcenter {
   const std::vector<health_poll>& polls() const noexcept { return polls_; }
 
  private:
+  // f() between options_.before_kms and options_.after_kms.
+  template <class F>
+  auto off_lock(F&& f) -> decltype(f()) {
+    if (!options_.before_kms) return f();
+    options_.before_kms();
+    struct relock {
+      const std::function<void()>& after;
+      ~relock() { after(); }
+    } r{options_.after_kms};
+    return f();
+  }
   struct vm_record {
     std::string name;
     std::string host;

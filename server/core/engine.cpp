@@ -245,10 +245,40 @@ model::response_message engine::handle(const model::request_message& request, co
 
 namespace {
 
-// The protocol version of a message the model could not decode, if its header can still be read.
+// The Protocol Version at the start of a request whose TTLV as a whole does not decode (truncated, a bad length
+// further on): Request Message, Request Header and Protocol Version are structures that open the message, and
+// Major and Minor are its first two Integers, so they sit at fixed offsets. nullopt if those bytes do not say so.
+std::optional<kmip::spec::protocol_version> version_at_start(std::span<const std::uint8_t> b) {
+  auto u32 = [&](std::size_t at) {
+    return std::uint32_t{b[at]} << 24 | std::uint32_t{b[at + 1]} << 16 | std::uint32_t{b[at + 2]} << 8 | b[at + 3];
+  };
+  // An item header: 3-byte tag, 1-byte type, 4-byte length.
+  auto is = [&](std::size_t at, kmip::spec::tag t, kmip::ttlv::item_type type) {
+    return (u32(at) >> 8) == static_cast<std::uint32_t>(t) && b[at + 3] == static_cast<std::uint8_t>(type);
+  };
+  constexpr std::size_t end_of_minor = 56;
+  if (b.size() < end_of_minor) return std::nullopt;
+  using kmip::ttlv::item_type;
+  if (!is(0, kmip::spec::tag::request_message, item_type::structure) ||
+      !is(8, kmip::spec::tag::request_header, item_type::structure) ||
+      !is(16, kmip::spec::tag::protocol_version, item_type::structure) ||
+      !is(24, kmip::spec::tag::protocol_version_major, item_type::integer) || u32(28) != 4 ||
+      !is(40, kmip::spec::tag::protocol_version_minor, item_type::integer) || u32(44) != 4)
+    return std::nullopt;
+  return kmip::spec::protocol_version{static_cast<std::int32_t>(u32(32)), static_cast<std::int32_t>(u32(48))};
+}
+
+// The protocol version of a message the model could not decode, if its header can still be read: from the decoded
+// tree, else from the message's first bytes; 1.0 when neither says, or the version is not one kmipd speaks.
 kmip::spec::protocol_version sniff_version(std::span<const std::uint8_t> bytes, const kmip::ttlv::decode_limits& limits) {
+  auto known = [](kmip::spec::protocol_version v) {
+    return model::effective_version(v) ? v : kmip::spec::protocol_version{1, 0};
+  };
   auto tree = kmip::ttlv::decode_message(bytes, limits);
-  if (!tree) return {1, 0};
+  if (!tree) {
+    const auto v = version_at_start(bytes);
+    return v ? known(*v) : kmip::spec::protocol_version{1, 0};
+  }
   auto header = tree->root().find(kmip::spec::tag::request_header);
   if (!header) return {1, 0};
   auto pv = header->find(kmip::spec::tag::protocol_version);
@@ -258,8 +288,7 @@ kmip::spec::protocol_version sniff_version(std::span<const std::uint8_t> bytes, 
   if (!major || !minor || major->type() != kmip::ttlv::item_type::integer ||
       minor->type() != kmip::ttlv::item_type::integer)
     return {1, 0};
-  kmip::spec::protocol_version v{major->as_integer(), minor->as_integer()};
-  return model::effective_version(v) ? v : kmip::spec::protocol_version{1, 0};
+  return known({major->as_integer(), minor->as_integer()});
 }
 
 }  // namespace

@@ -5,7 +5,9 @@
 
 #include <algorithm>
 
+#include "kmip/model/message.hpp"
 #include "kmip/spec/spec.hpp"
+#include "kmip/ttlv/text.hpp"
 #include "server/core/key_wrap.hpp"
 #include "server/core/test_support.hpp"
 
@@ -124,6 +126,88 @@ TEST(Engine, DiscoverVersionsAndQuery) {
   EXPECT_NE(std::find(info.operations.begin(), info.operations.end(), kmip::spec::operation::create), info.operations.end());
   EXPECT_EQ(std::find(info.operations.begin(), info.operations.end(), kmip::spec::operation::set_attribute),
             info.operations.end());  // 2.0 and later only
+}
+
+// Every Query Function, answered for the request's version (server/core/operations/query.cpp says why each answer
+// is what it is).
+TEST(Engine, QueryAnswersEveryFunctionForTheRequestsVersion) {
+  using qf = kmip::spec::query_function;
+  using pn = kmip::spec::profile_name;
+  fixture f;
+  auto ask = [&](std::vector<qf> functions, kmip::spec::protocol_version pv) {
+    model::query_request q;
+    q.query_functions = std::move(functions);
+    auto r = f.one(q, pv);
+    EXPECT_EQ(r.result_status, result_status::success) << r.result_message.value_or("");
+    return r.payload ? std::get<model::query_response>(*r.payload) : model::query_response{};
+  };
+  auto profiles = [](const model::query_response& q) {
+    std::vector<std::uint32_t> out;
+    for (const auto& p : q.profile_information) out.push_back(p.item().find(kmip::spec::tag::profile_name)->as_enumeration());
+    return out;
+  };
+  auto flag = [](const model::query_response& q, kmip::spec::tag t) -> std::optional<bool> {
+    if (q.capability_information.size() != 1) return std::nullopt;
+    auto x = q.capability_information[0].item().find(t);
+    return x ? std::optional<bool>(x->as_boolean()) : std::nullopt;
+  };
+  constexpr kmip::spec::protocol_version v13{1, 3};
+
+  auto q14 = ask({qf::query_profiles, qf::query_capabilities, qf::query_rngs}, v14);
+  EXPECT_EQ(profiles(q14), (std::vector<std::uint32_t>{static_cast<std::uint32_t>(pn::symmetric_key_lifecycle_server_kmip_v1_1),
+                                                       static_cast<std::uint32_t>(pn::symmetric_key_foundry_server_kmip_v1_1),
+                                                       static_cast<std::uint32_t>(pn::symmetric_key_lifecycle_server_kmip_v1_4)}));
+  EXPECT_EQ(flag(q14, kmip::spec::tag::streaming_capability), false);
+  EXPECT_EQ(flag(q14, kmip::spec::tag::batch_undo_capability), true);
+  EXPECT_EQ(flag(q14, kmip::spec::tag::batch_continue_capability), true);
+  ASSERT_EQ(q14.capability_information.size(), 1u);
+  EXPECT_EQ(q14.capability_information[0].item().find(kmip::spec::tag::destroy_action)->as_enumeration(),
+            static_cast<std::uint32_t>(kmip::spec::destroy_action::key_material_deleted));
+  ASSERT_EQ(q14.rng_parameters.size(), 1u);
+  EXPECT_EQ(q14.rng_parameters[0].item().tag(), static_cast<std::uint32_t>(kmip::spec::tag::rng_parameters));
+  EXPECT_TRUE(q14.rng_parameters[0].item().find(kmip::spec::tag::rng_algorithm));
+  // On the wire, in the request's version.
+  model::response_message m;
+  m.header.protocol_version = v14;
+  auto item = model::response_batch_item{};
+  item.operation = kmip::spec::operation::query;
+  item.result_status = result_status::success;
+  item.payload = q14;
+  m.batch_items = {item};
+  auto wire = model::encode(m);
+  ASSERT_TRUE(wire);
+  const auto text = kmip::ttlv::to_text(wire->root());
+  EXPECT_NE(text.find("Symmetric Key Lifecycle Server KMIP v1.4"), std::string::npos) << text;
+  EXPECT_NE(text.find("Batch Undo Capability"), std::string::npos);
+
+  // 1.3 has neither the v1.4 profile names nor the batch capabilities.
+  auto q13 = ask({qf::query_profiles, qf::query_capabilities}, v13);
+  EXPECT_EQ(profiles(q13).size(), 2u);
+  EXPECT_EQ(flag(q13, kmip::spec::tag::streaming_capability), false);
+  EXPECT_EQ(flag(q13, kmip::spec::tag::batch_undo_capability), std::nullopt);
+  // 1.1 has no Query Profiles, Capabilities or RNGs at all; 2.1 claims no profile (none of its cases was run).
+  auto q11 = ask({qf::query_profiles, qf::query_capabilities, qf::query_rngs}, v11);
+  EXPECT_TRUE(q11.profile_information.empty());
+  EXPECT_TRUE(q11.capability_information.empty());
+  EXPECT_TRUE(q11.rng_parameters.empty());
+  auto q21 = ask({qf::query_profiles, qf::query_storage_protection_masks, qf::query_objects}, v21);
+  EXPECT_TRUE(q21.profile_information.empty());
+  ASSERT_TRUE(q21.protection_storage_masks);
+  EXPECT_EQ(q21.protection_storage_masks->masks,
+            (std::vector<std::uint32_t>{static_cast<std::uint32_t>(kmip::spec::protection_storage_mask::software)}));
+  EXPECT_EQ(q21.object_types.size(), 2u);
+  // What kmipd has none of: an empty answer, still Success.
+  auto none = ask({qf::query_application_namespaces, qf::query_extension_list, qf::query_extension_map,
+                   qf::query_attestation_types, qf::query_validations, qf::query_client_registration_methods,
+                   qf::query_defaults_information},
+                  v21);
+  EXPECT_TRUE(none.application_namespaces.empty());
+  EXPECT_TRUE(none.extension_information.empty());
+  EXPECT_TRUE(none.attestation_types.empty());
+  EXPECT_TRUE(none.validation_information.empty());
+  EXPECT_TRUE(none.client_registration_methods.empty());
+  EXPECT_FALSE(none.defaults_information);
+  EXPECT_TRUE(none.operations.empty());
 }
 
 // ---- lifecycle table ------------------------------------------------------------------------------------------
@@ -540,7 +624,17 @@ TEST(Engine, MalformedAndTruncatedBytesGetInvalidMessage) {
     ASSERT_TRUE(r) << cut;
     ASSERT_EQ(r->batch_items.size(), 1u);
     EXPECT_EQ(r->batch_items[0].result_reason, result_reason::invalid_message) << cut;
+    // Answered in the request's version once its header's Protocol Version is readable (56 bytes in).
+    EXPECT_EQ(r->header.protocol_version, (cut >= 56 ? v14 : kmip::spec::protocol_version{1, 0})) << cut;
   }
+  ASSERT_GT(good->size() / 2, 56u);
+  // A readable header with a version no rules apply to (major 0): 1.0.
+  auto v9 = *good;
+  v9[35] = 0;
+  v9.resize(v9.size() - 1);
+  auto r9 = model::response_from_bytes(f.eng->handle_bytes(v9, {"alice", "", "test"}));
+  ASSERT_TRUE(r9);
+  EXPECT_EQ(r9->header.protocol_version, (kmip::spec::protocol_version{1, 0}));
   std::vector<std::uint8_t> junk(40, 0xFF);
   auto r = model::response_from_bytes(f.eng->handle_bytes(junk, {}));
   ASSERT_TRUE(r);
