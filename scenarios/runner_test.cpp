@@ -76,12 +76,10 @@ TEST(ScenarioRunner, EveryShippedScenarioPasses) {
     SCOPED_TRACE(f.string());
     auto s = load_scenario(f);
     ASSERT_TRUE(s) << s.error().to_string();
-    const auto t0 = std::chrono::steady_clock::now();
     auto o = run_scenario(*s, options());
     EXPECT_EQ(o.verdict, reports::verdict::pass) << o.failed_step_name << ": " << o.message;
     EXPECT_FALSE(o.failed_step);
     if (s->name == "scale-500-vms") {
-      EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(45));
       ASSERT_EQ(o.rates.size(), 2u);  // encryptions, power-ons
       EXPECT_GT(o.rates[0].second, 0);
     }
