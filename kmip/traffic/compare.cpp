@@ -55,6 +55,13 @@ constexpr std::array rules{
     comparison_rule{tag::original_creation_date, {}, {}, any_value,
                     "SKLC 4.7.1 #9l OriginalCreationDate (2.x form)"},
     comparison_rule{tag::linked_object_identifier, {}, {}, any_value, "SKLC 4.7.1 #10 LinkedObjectIdentifier"},
+    // Not in the variation list, but a fact about the server rather than about the object's behaviour: KMIP 1.4
+    // §3.44 "SHALL be set by the server depending on which random number generator was used", so a conforming
+    // server reports its own generator, not the reference server's ANSI X9.31 one the 1.4 SKFF cases show.
+    comparison_rule{tag::attribute_value, "Random Number Generator", {}, any_value,
+                    "KMIP 1.4 §3.44 the server reports the generator it used (a vendor fact)"},
+    comparison_rule{tag::random_number_generator, {}, {}, any_value,
+                    "KMIP 2.1 §4.46 the server reports the generator it used (a vendor fact; 2.x form)"},
     comparison_rule{tag::digest_value, {}, {}, any_value, "SKLC 4.7.1 #11, #13b DigestValue"},
     comparison_rule{tag::hashing_algorithm, "Digest", {}, any_value,
                     "SKLC 4.7.1 #13a HashingAlgorithm the server selects for a Digest"},

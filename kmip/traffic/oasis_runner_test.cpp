@@ -252,22 +252,11 @@ TEST(SkipList, NamesAsymmetricCasesWithAReason) {
 // ---- acceptance: SKLC and SKFF, 1.1 and 1.4, against kmipd's engine --------------------------------------
 
 // Cases that run but fail because kmipd is wrong, with what is wrong. The test asserts that each still fails,
-// so that a fixed gap is noticed and removed from here. kmipd now sets Digest, Fresh, Lease Time, Random Number
-// Generator, Sensitive, Always Sensitive, Extractable, Never Extractable and Original Creation Date
-// (docs/kmipd-engine.md, "Server-set attributes"). What is left is not a kmipd defect: SKFF-M-10..12-14 Get the
-// Random Number Generator and expect the reference server's own generator (RNG Algorithm ANSI X9.31, AES, 256);
-// 1.4 §3.44 has the server report the generator it used, so kmipd answers Unspecified for the seeded test source
-// (DRBG / CTR / AES 256 with OpenSSL). Whether that value is a permitted variation is for the masking table
-// (compare.cpp) to decide, with the clause that allows it.
+// so that a fixed gap is noticed and removed from here. Empty: the last three (SKFF-M-10..12-14, which expect the
+// reference server's Random Number Generator) pass since that attribute is masked as a vendor fact (compare.cpp,
+// citing KMIP 1.4 §3.44).
 const std::map<std::string, std::string>& known_kmipd_gaps() {
-  static const std::string rng =
-      "expects the reference server's Random Number Generator (ANSI X9.31 / AES / 256); kmipd reports its own "
-      "(1.4 §3.44)";
-  static const std::map<std::string, std::string> gaps{
-      {"SKFF-M-10-14", rng},
-      {"SKFF-M-11-14", rng},
-      {"SKFF-M-12-14", rng},
-  };
+  static const std::map<std::string, std::string> gaps{};
   return gaps;
 }
 
