@@ -143,7 +143,7 @@ std::vector<mismatch> compare(std::string_view expected, std::string_view got, b
   auto e = xml(expected);
   auto g = xml(got);
   std::vector<mismatch> out;
-  compare_response(e.root(), g.root(), 3, b, {.now = now, .date_tolerance = 5}, out);
+  compare_response(e.root(), g.root(), 3, b, {.now = now, .date_tolerance = 5, .extra_rules = {}}, out);
   return out;
 }
 

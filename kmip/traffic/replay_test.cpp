@@ -1,0 +1,105 @@
+// Issue 8's acceptance over real TLS: the two vCenter captures (PyKMIP server logs) replayed against Debian's
+// PyKMIP server (the kind of server they were recorded with) and against the real kmipd process.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "kmip/traffic/importers.hpp"
+#include "kmip/traffic/replay.hpp"
+#include "kmip/traffic/tls_connector.hpp"
+#include "tests/kmipd/kmipd_process.hpp"
+#include "tests/pki/pki.hpp"
+#include "tests/support/pykmip_server.hpp"
+
+namespace kmip::traffic {
+namespace {
+
+using namespace std::chrono_literals;
+
+const std::filesystem::path captures = KMIPH_TESTDATA_DIR "/captures/vcenter-7.0.3-pykmip";
+
+void print(const replay_result& r) {
+  for (const auto& c : r.connections)
+    for (const auto& e : c.exchanges) {
+      if (!e.error.empty())
+        std::printf("conn %llu #%zu %s: ERROR %s\n", static_cast<unsigned long long>(c.connection), e.index,
+                    e.title.c_str(), e.error.c_str());
+      for (const auto& d : e.differences)
+        std::printf("conn %llu #%zu %s: %s: recorded %s, replayed %s [%s: %s]\n",
+                    static_cast<unsigned long long>(c.connection), e.index, e.title.c_str(), d.path.c_str(),
+                    d.recorded.c_str(), d.replayed.c_str(), std::string(to_string(d.cls)).c_str(), d.why.c_str());
+    }
+  auto s = r.summarize();
+  std::printf("exchanges %zu: identical %zu, harmless %zu, vcenter-visible %zu, breaking %zu\n", s.exchanges,
+              s.identical, s.harmless, s.vcenter_visible, s.breaking);
+}
+
+// Every difference is either masked away or an improvement; nothing breaks; every exchange was made.
+void expect_only_improvements(const replay_result& r, std::size_t exchanges) {
+  auto s = r.summarize();
+  EXPECT_EQ(s.exchanges, exchanges);
+  EXPECT_EQ(s.breaking, 0u);
+  for (const auto& c : r.connections)
+    for (const auto& e : c.exchanges) {
+      EXPECT_TRUE(e.error.empty()) << e.error;
+      for (const auto& d : e.differences) {
+        if (d.cls != difference_class::harmless) {
+          EXPECT_NE(d.why.find("improvement"), std::string::npos) << d.path << ": " << d.why;
+        }
+      }
+    }
+}
+
+TEST(ReplayCaptures, AgainstKmipdOverTlsOnlyImprovementsDiffer) {
+  auto kmipd = tests::kmipd::kmipd_process::create();
+  ASSERT_TRUE(kmipd) << kmipd.error();
+  auto failure = (*kmipd)->start();
+  ASSERT_FALSE(failure) << *failure;
+  for (const char* name : {"vmware-2.log", "pykmip-vmware.log"}) {
+    auto log = import_pykmip_log(captures / name);
+    ASSERT_TRUE(log) << log.error();
+    auto r = replay(log->frames, tls_connector(tests::kmipd::client_options(**kmipd)), {});
+    std::printf("%s against kmipd:\n", name);
+    print(r);
+    expect_only_improvements(r, log->frames.size() / 2);
+  }
+}
+
+TEST(ReplayCaptures, AgainstPyKmipReproducesTheRecordedResponses) {
+  auto dir = tests::pki::temp_dir::create("kmip-replay-pykmip");
+  ASSERT_TRUE(dir) << dir.error();
+  auto pki = tests::pki::generate(dir->path() / "pki", tests::pki::key_type::ec_p256);
+  ASSERT_TRUE(pki) << pki.error();
+  tests::pykmip::server server;
+  auto failure = server.start_with_retries(*pki, dir->path(), 30s);
+  ASSERT_FALSE(failure) << *failure;
+  kmip::client::connection_options o;
+  o.host = "127.0.0.1";
+  o.port = server.port();
+  o.tls.ca_files.push_back(pki->ca_cert.string());
+  o.tls.cert_file = pki->client_cert.string();
+  o.tls.key_file = pki->client_key.string();
+  o.tls.protocol.max_version = net::tls_version::v1_2;  // PyKMIP's TLS 1.2 authentication suite
+  o.connect_timeout = 10s;
+  o.io_timeout = 10s;
+  for (const char* name : {"vmware-2.log", "pykmip-vmware.log"}) {
+    auto log = import_pykmip_log(captures / name);
+    ASSERT_TRUE(log) << log.error();
+    replay_options serial;
+    serial.serial = true;
+    auto r = replay(log->frames, tls_connector(o), serial);
+    std::printf("%s against PyKMIP:\n", name);
+    print(r);
+    auto s = r.summarize();
+    EXPECT_EQ(s.exchanges, log->frames.size() / 2) << name;
+    EXPECT_EQ(s.breaking, 0u) << name;
+    EXPECT_EQ(s.vcenter_visible, 0u) << name;
+  }
+  if (HasFailure()) std::fputs(server.logs().c_str(), stderr);
+}
+
+}  // namespace
+}  // namespace kmip::traffic
