@@ -7,12 +7,16 @@
 #include <filesystem>
 #include <memory>
 
+#include "common/random.hpp"
 #include "kmip/traffic/importers.hpp"
+#include "kmip/traffic/record_proxy.hpp"
 #include "kmip/traffic/replay.hpp"
 #include "kmip/traffic/tls_connector.hpp"
 #include "tests/kmipd/kmipd_process.hpp"
 #include "tests/pki/pki.hpp"
 #include "tests/support/pykmip_server.hpp"
+#include "vcenter_sim/key_provider.hpp"
+#include "vcenter_sim/vcenter.hpp"
 
 namespace kmip::traffic {
 namespace {
@@ -99,6 +103,76 @@ TEST(ReplayCaptures, AgainstPyKmipReproducesTheRecordedResponses) {
     EXPECT_EQ(s.vcenter_visible, 0u) << name;
   }
   if (HasFailure()) std::fputs(server.logs().c_str(), stderr);
+}
+
+// Recording fidelity: the simulated vCenter encrypts a VM, powers it on, reboots its host and powers it on again
+// through the recording proxy in front of kmipd; the trace, replayed against a fresh kmipd, shows nothing that
+// breaks and nothing unexplained.
+TEST(RecordProxy, VcenterTrafficRecordedThenReplayedAgainstAFreshKmipd) {
+  auto recorded_kms = tests::kmipd::kmipd_process::create();
+  ASSERT_TRUE(recorded_kms) << recorded_kms.error();
+  auto failure = (*recorded_kms)->start();
+  ASSERT_FALSE(failure) << *failure;
+  const auto& pki = (*recorded_kms)->pki();
+  auto dir = tests::pki::temp_dir::create("kmip-record");
+  ASSERT_TRUE(dir) << dir.error();
+  const auto trace_file = dir->path() / "vcenter.trace";
+
+  trace_writer writer;
+  ASSERT_TRUE(writer.open(trace_file));
+  proxy_options po;
+  po.listener_tls.cert_file = pki.server_cert.string();
+  po.listener_tls.key_file = pki.server_key.string();
+  po.listener_tls.client_ca_files.push_back(pki.ca_cert.string());
+  po.upstream = tests::kmipd::client_options(**recorded_kms);
+  auto proxy = record_proxy::start(po, writer);
+  ASSERT_TRUE(proxy) << proxy.error();
+  {
+    vcenter_sim::key_provider_options kp;
+    kp.servers.push_back({"kms-a", "127.0.0.1", (*proxy)->port()});
+    kp.tls.ca_files.push_back(pki.ca_cert.string());
+    kp.tls.cert_file = pki.client_cert.string();
+    kp.tls.key_file = pki.client_key.string();
+    vcenter_sim::key_provider provider(kp);
+    common::seeded_random random(7);
+    std::filesystem::create_directories(dir->path() / "datastore");
+    vcenter_sim::vcenter vc(provider, random, {dir->path() / "datastore"});
+    auto added = vc.add_kms();
+    ASSERT_TRUE(added) << added.error().to_string();
+    vc.add_host("esx-1");
+    auto made = vc.create_encrypted_vm("esx-1", {"vm1", {1u << 16}, 4096, 1u << 16, {}});
+    ASSERT_TRUE(made) << made.error().to_string();
+    ASSERT_TRUE(vc.power_on("vm1"));
+    ASSERT_TRUE(vc.power_off("vm1"));
+    ASSERT_TRUE(vc.reboot_host("esx-1"));
+    auto again = vc.power_on("vm1");
+    ASSERT_TRUE(again) << again.error().to_string();
+  }
+  (*proxy)->stop();
+  writer.close();
+  EXPECT_EQ(std::filesystem::status(trace_file).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+
+  auto frames = read_trace(trace_file);
+  ASSERT_TRUE(frames) << frames.error();
+  ASSERT_EQ(frames->size(), (*proxy)->frames());
+  ASSERT_GE(frames->size(), 10u);
+  for (const auto& f : *frames) {
+    EXPECT_EQ(f.tls.client_subject.find("CN=kmip-client") != std::string::npos, true) << f.tls.client_subject;
+    EXPECT_FALSE(f.tls.cipher.empty());
+    EXPECT_TRUE(f.summary.error.empty()) << f.summary.error;
+  }
+
+  auto fresh = tests::kmipd::kmipd_process::create();
+  ASSERT_TRUE(fresh) << fresh.error();
+  failure = (*fresh)->start();
+  ASSERT_FALSE(failure) << *failure;
+  auto r = replay(*frames, tls_connector(tests::kmipd::client_options(**fresh)), {});
+  print(r);
+  auto s = r.summarize();
+  EXPECT_EQ(s.exchanges, frames->size() / 2);
+  EXPECT_EQ(s.breaking, 0u);
+  EXPECT_EQ(s.vcenter_visible, 0u);
 }
 
 }  // namespace
