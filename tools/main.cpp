@@ -7,6 +7,8 @@
 
 #include "tools/certs_command.hpp"
 #include "tools/command.hpp"
+#include "tools/record_command.hpp"
+#include "tools/replay_command.hpp"
 #include "tools/scenario_command.hpp"
 #include "tools/ttlv_command.hpp"
 
@@ -18,6 +20,8 @@ int main(int argc, char** argv) {
   add_ttlv_command(app, chosen);
   add_certs_command(app, chosen);
   add_scenario_command(app, chosen);
+  add_record_command(app, chosen);
+  add_replay_command(app, chosen);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

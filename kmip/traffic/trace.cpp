@@ -18,7 +18,7 @@
 namespace kmip::traffic {
 namespace {
 
-using json = nlohmann::json;
+using json = nlohmann::ordered_json;
 using spec::tag;
 
 std::string enum_name(ttlv::item_view item) {
