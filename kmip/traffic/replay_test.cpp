@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 
 #include "common/random.hpp"
@@ -173,6 +174,103 @@ TEST(RecordProxy, VcenterTrafficRecordedThenReplayedAgainstAFreshKmipd) {
   EXPECT_EQ(s.exchanges, frames->size() / 2);
   EXPECT_EQ(s.breaking, 0u);
   EXPECT_EQ(s.vcenter_visible, 0u);
+}
+
+// ---- the command line, end to end ------------------------------------------------------------------------
+
+struct cli_run {
+  int status = -1;
+  std::string output;
+};
+
+cli_run harness(const std::vector<std::string>& args, const std::filesystem::path& dir) {
+  std::vector<std::string> argv{tests::kmipd::harness_executable().string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const auto out = dir / "harness.out";
+  cli_run r;
+  r.status = tests::kmipd::run_program(argv, out, 120s);
+  r.output = tests::kmipd::slurp(out);
+  return r;
+}
+
+class ReplayCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto k = tests::kmipd::kmipd_process::create();
+    ASSERT_TRUE(k) << k.error();
+    kmipd_ = std::move(*k);
+    auto failure = kmipd_->start();
+    ASSERT_FALSE(failure) << *failure;
+  }
+  std::vector<std::string> target() const {
+    const auto& pki = kmipd_->pki();
+    return {"--kms", "127.0.0.1:" + std::to_string(kmipd_->kmip_port()), "--ca", pki.ca_cert.string(), "--cert",
+            pki.client_cert.string(), "--key", pki.client_key.string()};
+  }
+  std::unique_ptr<tests::kmipd::kmipd_process> kmipd_;
+};
+
+TEST_F(ReplayCli, ImportsALogThenReplaysTheTraceWithReports) {
+  const auto dir = kmipd_->dir();
+  const auto trace = dir / "vmware-2.trace";
+  auto imported = harness({"record", "--import", (captures / "vmware-2.log").string(), "--out", trace.string()}, dir);
+  ASSERT_EQ(imported.status, 0) << imported.output;
+  EXPECT_NE(imported.output.find("116 frame(s)"), std::string::npos) << imported.output;
+
+  std::vector<std::string> args{"replay", trace.string(), "--report-dir", (dir / "reports").string()};
+  auto t = target();
+  args.insert(args.end(), t.begin(), t.end());
+  auto r = harness(args, dir);
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("58 exchange(s): 54 identical, 0 harmless, 4 vcenter-visible, 0 breaking"),
+            std::string::npos)
+      << r.output;
+  for (const char* f : {"junit.xml", "report.json", "report.html"})
+    EXPECT_TRUE(std::filesystem::exists(dir / "reports" / f)) << f;
+  EXPECT_NE(tests::kmipd::slurp(dir / "reports" / "report.json").find("\"replay\""), std::string::npos);
+}
+
+TEST_F(ReplayCli, RunsTheOasisSymmetricKeyCasesOverTls) {
+  const std::filesystem::path root = KMIPH_TESTDATA_DIR "/cosmian-kmip";
+  std::vector<std::string> args{"replay", "--oasis"};
+  for (const auto& d : {root / "profiles-1.0-1.2-extracted/mandatory", root / "profiles/v1.4-os/mandatory"})
+    for (const auto& e : std::filesystem::directory_iterator(d)) {
+      const auto n = e.path().filename().string();
+      if ((n.starts_with("SKLC-M-") || n.starts_with("SKFF-M-")) && (n.ends_with("-11.xml") || n.ends_with("-14.xml")))
+        args.push_back(e.path().string());
+    }
+  ASSERT_EQ(args.size(), 32u);
+  auto t = target();
+  args.insert(args.end(), t.begin(), t.end());
+  auto r = harness(args, kmipd_->dir());
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("30 passed, 0 failed, 0 skipped of 30 test case(s)"), std::string::npos) << r.output;
+}
+
+TEST_F(ReplayCli, BadInputIsNamedWithFileAndLine) {
+  const auto dir = kmipd_->dir();
+  const auto bad = dir / "bad.trace";
+  {
+    std::ofstream out(bad);
+    out << R"({"version":1,"connection":1,"direction":"request","time":"2025-01-01T00:00:00Z","ttlv":"42007801"})"
+        << "\n{oops\n";
+  }
+  std::vector<std::string> args{"replay", bad.string()};
+  auto t = target();
+  args.insert(args.end(), t.begin(), t.end());
+  auto r = harness(args, dir);
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find(bad.string() + ":2: not a JSON value"), std::string::npos) << r.output;
+
+  const auto plain = dir / "info.log";
+  {
+    std::ofstream out(plain);
+    out << "2025-03-31 12:09:25,427 - kmip.server - INFO - Starting server socket handler.\n";
+  }
+  args[1] = plain.string();
+  r = harness(args, dir);
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("info.log: no \"Request encoding\""), std::string::npos) << r.output;
 }
 
 }  // namespace

@@ -8,6 +8,8 @@
 #include <memory>
 
 #include "common/hex.hpp"
+#include "kmip/encoding/xml.hpp"
+#include "kmip/ttlv/writer.hpp"
 #include "kmip/traffic/importers.hpp"
 #include "kmip/traffic/replay.hpp"
 #include "kmip/traffic/trace.hpp"
@@ -218,6 +220,44 @@ TEST(ReplayEngine, VmwareCaptureAgainstKmipdHasOnlyImprovements) {
         }
       }
     }
+}
+
+frame frame_from_xml(std::string_view xml, direction d, std::int64_t t) {
+  auto tree = encoding::from_xml(xml);
+  EXPECT_TRUE(tree) << tree.error().message();
+  auto bytes = ttlv::encode(*tree);
+  EXPECT_TRUE(bytes);
+  frame f;
+  f.connection = 1;
+  f.direction = d;
+  f.time_us = t;
+  f.message = std::move(*bytes);
+  return f;
+}
+
+TEST(ReplayEngine, ASuccessThatBecomesAFailureIsBreaking) {
+  std::vector<frame> frames;
+  frames.push_back(frame_from_xml(R"(<RequestMessage><RequestHeader><ProtocolVersion>
+      <ProtocolVersionMajor type="Integer" value="1"/><ProtocolVersionMinor type="Integer" value="1"/></ProtocolVersion>
+      <BatchCount type="Integer" value="1"/></RequestHeader><BatchItem><Operation type="Enumeration" value="GetAttributes"/>
+      <RequestPayload><UniqueIdentifier type="TextString" value="made-before-the-recording"/></RequestPayload>
+      </BatchItem></RequestMessage>)",
+                                  direction::request, 1));
+  frames.push_back(frame_from_xml(R"(<ResponseMessage><ResponseHeader><ProtocolVersion>
+      <ProtocolVersionMajor type="Integer" value="1"/><ProtocolVersionMinor type="Integer" value="1"/></ProtocolVersion>
+      <TimeStamp type="DateTime" value="2025-04-03T09:56:40+00:00"/><BatchCount type="Integer" value="1"/></ResponseHeader>
+      <BatchItem><Operation type="Enumeration" value="GetAttributes"/><ResultStatus type="Enumeration" value="Success"/>
+      <ResponsePayload><UniqueIdentifier type="TextString" value="made-before-the-recording"/></ResponsePayload>
+      </BatchItem></ResponseMessage>)",
+                                  direction::response, 2));
+  in_process_kmipd kms;
+  auto r = replay(frames, kms.connector(), {});
+  ASSERT_EQ(r.summarize().exchanges, 1u);
+  EXPECT_EQ(r.summarize().breaking, 1u);
+  const auto& d = r.connections.at(0).exchanges.at(0).differences.at(0);
+  EXPECT_EQ(d.cls, difference_class::breaking);
+  EXPECT_NE(d.path.find("Result Status"), std::string::npos) << d.path;
+  EXPECT_NE(d.replayed.find("ItemNotFound"), std::string::npos) << d.replayed;
 }
 
 }  // namespace
