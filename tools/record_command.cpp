@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -25,12 +26,24 @@ struct record_options {
   std::string ca, cert, key;                          // upstream (client side)
   std::string server_cert, server_key, client_ca;     // listener (server side)
   std::string import;
+  std::string keylog;
+  std::uint16_t port = 5696;
   std::string out;
   std::string ready_file;
 };
 
+// pcap (either byte order) or pcapng, by their magic numbers.
+bool is_capture(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  unsigned char m[4] = {};
+  in.read(reinterpret_cast<char*>(m), 4);
+  const std::uint32_t v = std::uint32_t{m[0]} << 24 | std::uint32_t{m[1]} << 16 | std::uint32_t{m[2]} << 8 | m[3];
+  return v == 0xd4c3b2a1 || v == 0xa1b2c3d4 || v == 0x0a0d0d0a || v == 0x4d3cb2a1 || v == 0xa1b23c4d;
+}
+
 int import_log(const record_options& o) {
-  auto log = traffic::import_pykmip_log(o.import);
+  auto log = is_capture(o.import) ? traffic::import_pcap(o.import, o.keylog, o.port)
+                                  : traffic::import_pykmip_log(o.import);
   if (!log) {
     std::cerr << "kmip-harness: record: " << log.error() << "\n";
     return exit_bad_input;
@@ -116,7 +129,10 @@ void add_record_command(CLI::App& app, action& chosen) {
   r->add_option("--server-cert", o->server_cert, "certificate (chain) the proxy presents to vCenter");
   r->add_option("--server-key", o->server_key, "its key");
   r->add_option("--client-ca", o->client_ca, "CA trusted for vCenter's client certificate");
-  r->add_option("--import", o->import, "PyKMIP server DEBUG log to convert instead of recording live");
+  r->add_option("--import", o->import,
+                "PyKMIP server DEBUG log, or pcap/pcapng capture (with --keylog), to convert instead of recording live");
+  r->add_option("--keylog", o->keylog, "TLS key log (SSLKEYLOGFILE format) of the captured client, for --import");
+  r->add_option("--port", o->port, "the KMS's TCP port in the capture, for --import")->capture_default_str();
   r->add_option("--out", o->out, "trace file to write (created 0600)")->required();
   r->add_option("--ready-file", o->ready_file, "write the listening port here once listening");
   r->callback([o, &chosen] {

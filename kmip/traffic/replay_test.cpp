@@ -1,12 +1,21 @@
 // Issue 8's acceptance over real TLS: the two vCenter captures (PyKMIP server logs) replayed against Debian's
 // PyKMIP server (the kind of server they were recorded with) and against the real kmipd process.
 #include <gtest/gtest.h>
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
+#include <thread>
 
 #include "common/random.hpp"
 #include "kmip/traffic/importers.hpp"
@@ -174,6 +183,156 @@ TEST(RecordProxy, VcenterTrafficRecordedThenReplayedAgainstAFreshKmipd) {
   EXPECT_EQ(s.exchanges, frames->size() / 2);
   EXPECT_EQ(s.breaking, 0u);
   EXPECT_EQ(s.vcenter_visible, 0u);
+}
+
+// ---- a pcap + key log, captured here with tshark, against what the proxy recorded -----------------------------
+
+// tshark capturing loopback traffic of one port into a file, stopped with SIGINT. Root (or capture rights) needed;
+// CI runs the tests as root. A missing tshark fails the test: scripts/install-deps.sh installs it.
+class tshark_capture {
+ public:
+  std::optional<std::string> start(const std::filesystem::path& file, std::uint16_t port,
+                                   const std::filesystem::path& log) {
+    log_ = log;
+    port_ = port;
+    pid_ = ::fork();
+    if (pid_ < 0) return std::string("fork failed");
+    if (pid_ == 0) {
+      const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+      ::setpgid(0, 0);
+      // -P -l: also print each packet as it is written, so that the test can see what has been captured.
+      ::execlp("tshark", "tshark", "-n", "-l", "-P", "-i", "lo", "-f", ("tcp port " + std::to_string(port)).c_str(),
+               "-w", file.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    // "Capturing on" comes before the filter is active: capturing has begun once a probe connection is seen.
+    if (!sync()) return "tshark did not capture a probe connection within 10 s (is tshark installed, and may it "
+                        "capture on lo?): " + tests::kmipd::slurp(log);
+    return std::nullopt;
+  }
+  // Probes once more and waits until tshark has seen it (so every earlier packet is captured), then SIGINT and up
+  // to 10 s for tshark to finish the file; SIGKILL after that.
+  bool stop() {
+    if (pid_ <= 0) return false;
+    const bool synced = sync();
+    ::kill(pid_, SIGINT);
+    for (int i = 0; i < 200; ++i) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return synced;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+    return false;
+  }
+  ~tshark_capture() { stop(); }
+
+ private:
+  // Opens and closes a TCP connection to the port until tshark prints a packet of it (bounded).
+  bool sync() {
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return false;
+      }
+      const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in to{};
+      to.sin_family = AF_INET;
+      to.sin_port = htons(port_);
+      to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      std::string mark;
+      if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0) {
+        sockaddr_in me{};
+        socklen_t len = sizeof me;
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&me), &len);
+        mark = std::to_string(ntohs(me.sin_port)) + " \xE2\x86\x92";  // "PORT →" in tshark's summary line
+      }
+      ::close(fd);
+      for (int i = 0; i < 10 && !mark.empty(); ++i) {
+        if (tests::kmipd::slurp(log_).find(mark) != std::string::npos) return true;
+        std::this_thread::sleep_for(10ms);
+      }
+    }
+    return false;
+  }
+
+  pid_t pid_ = -1;
+  std::uint16_t port_ = 0;
+  std::filesystem::path log_;
+};
+
+TEST(PcapImport, ACaptureWithItsKeyLogImportsIntoTheTraceTheProxyRecorded) {
+  auto kms = tests::kmipd::kmipd_process::create();
+  ASSERT_TRUE(kms) << kms.error();
+  auto failure = (*kms)->start();
+  ASSERT_FALSE(failure) << *failure;
+  const auto& pki = (*kms)->pki();
+  const auto dir = (*kms)->dir();
+
+  trace_writer writer;
+  ASSERT_TRUE(writer.open(dir / "proxy.trace"));
+  proxy_options po;
+  po.listener_tls.cert_file = pki.server_cert.string();
+  po.listener_tls.key_file = pki.server_key.string();
+  po.listener_tls.client_ca_files.push_back(pki.ca_cert.string());
+  po.upstream = tests::kmipd::client_options(**kms);
+  auto proxy = record_proxy::start(po, writer);
+  ASSERT_TRUE(proxy) << proxy.error();
+
+  tshark_capture capture;
+  auto started = capture.start(dir / "capture.pcapng", (*proxy)->port(), dir / "tshark.log");
+  ASSERT_FALSE(started) << *started;
+
+  // Our client, with SSLKEYLOGFILE-style key logging, plays vCenter's recorded conversation through the proxy.
+  auto log = import_pykmip_log(captures / "vmware-2.log");
+  ASSERT_TRUE(log) << log.error();
+  auto client = tests::kmipd::client_options(**kms);
+  client.port = (*proxy)->port();
+  client.tls.keylog_file = (dir / "keys.log").string();
+  replay_options serial;
+  serial.serial = true;
+  auto played = replay(log->frames, tls_connector(client), serial);
+  EXPECT_EQ(played.summarize().breaking, 0u);
+  ASSERT_TRUE(capture.stop());
+  (*proxy)->stop();
+  writer.close();
+
+  auto recorded = read_trace(dir / "proxy.trace");
+  ASSERT_TRUE(recorded) << recorded.error();
+  auto imported = import_pcap(dir / "capture.pcapng", dir / "keys.log", (*proxy)->port());
+  ASSERT_TRUE(imported) << imported.error();
+  EXPECT_TRUE(imported->skipped.empty()) << imported->skipped.front();
+  ASSERT_EQ(imported->frames.size(), recorded->size());
+  std::map<std::uint64_t, std::uint64_t> connection_of;  // pcap stream -> proxy connection
+  for (std::size_t i = 0; i < recorded->size(); ++i) {
+    const auto& a = (*recorded)[i];
+    const auto& b = imported->frames[i];
+    EXPECT_EQ(a.direction, b.direction) << "frame " << i;
+    EXPECT_TRUE(std::equal(a.message.begin(), a.message.end(), b.message.begin(), b.message.end())) << "frame " << i;
+    auto [it, fresh] = connection_of.try_emplace(b.connection, a.connection);
+    EXPECT_EQ(it->second, a.connection) << "frame " << i;
+    EXPECT_EQ(a.peer, b.peer) << "frame " << i;
+  }
+  EXPECT_EQ(connection_of.size(), played.connections.size());
+
+  // Without the key log there is nothing to read: the error names the capture.
+  auto no_keys = import_pcap(dir / "capture.pcapng", {}, (*proxy)->port());
+  ASSERT_FALSE(no_keys);
+  EXPECT_NE(no_keys.error().find("capture.pcapng: no TLS key log"), std::string::npos) << no_keys.error();
+  {
+    std::ofstream wrong(dir / "wrong-keys.log");
+    wrong << "CLIENT_RANDOM 00 00\n";
+  }
+  auto wrong = import_pcap(dir / "capture.pcapng", dir / "wrong-keys.log", (*proxy)->port());
+  ASSERT_FALSE(wrong);
+  EXPECT_NE(wrong.error().find("nothing decrypted"), std::string::npos) << wrong.error();
 }
 
 // ---- the command line, end to end ------------------------------------------------------------------------
