@@ -185,6 +185,38 @@ TEST(RecordProxy, VcenterTrafficRecordedThenReplayedAgainstAFreshKmipd) {
   EXPECT_EQ(s.vcenter_visible, 0u);
 }
 
+// kmipd's record_trace switch: kmipd writes its own traffic; the trace replays identically against a fresh kmipd.
+TEST(KmipdRecordSwitch, KmipdRecordsItsOwnTraffic) {
+  tests::kmipd::process_options po;
+  po.kmipd_settings.push_back("record_trace = \"own.trace\"");
+  auto kms = tests::kmipd::kmipd_process::create(po);
+  ASSERT_TRUE(kms) << kms.error();
+  auto failure = (*kms)->start();
+  ASSERT_FALSE(failure) << *failure;
+  auto log = import_pykmip_log(captures / "vmware-2.log");
+  ASSERT_TRUE(log) << log.error();
+  auto played = replay(log->frames, tls_connector(tests::kmipd::client_options(**kms)), {});
+  EXPECT_EQ(played.summarize().breaking, 0u);
+  (*kms)->stop();
+  const auto file = (*kms)->dir() / "own.trace";
+  EXPECT_EQ(std::filesystem::status(file).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  auto own = read_trace(file);
+  ASSERT_TRUE(own) << own.error();
+  EXPECT_EQ(own->size(), log->frames.size());
+  for (const auto& f : *own) EXPECT_NE(f.tls.client_subject.find("CN=kmip-client"), std::string::npos);
+
+  auto fresh = tests::kmipd::kmipd_process::create();
+  ASSERT_TRUE(fresh) << fresh.error();
+  failure = (*fresh)->start();
+  ASSERT_FALSE(failure) << *failure;
+  auto r = replay(*own, tls_connector(tests::kmipd::client_options(**fresh)), {});
+  print(r);
+  auto s = r.summarize();
+  EXPECT_EQ(s.exchanges, own->size() / 2);
+  EXPECT_EQ(s.identical, s.exchanges);
+}
+
 // ---- a pcap + key log, captured here with tshark, against what the proxy recorded -----------------------------
 
 // tshark capturing loopback traffic of one port into a file, stopped with SIGINT. Root (or capture rights) needed;
