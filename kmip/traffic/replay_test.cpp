@@ -226,6 +226,7 @@ class tshark_capture {
   std::optional<std::string> start(const std::filesystem::path& file, std::uint16_t port,
                                    const std::filesystem::path& log) {
     log_ = log;
+    file_ = file;
     port_ = port;
     pid_ = ::fork();
     if (pid_ < 0) return std::string("fork failed");
@@ -234,21 +235,21 @@ class tshark_capture {
       ::dup2(fd, 1);
       ::dup2(fd, 2);
       ::setpgid(0, 0);
-      // -P -l: also print each packet as it is written, so that the test can see what has been captured.
-      ::execlp("tshark", "tshark", "-n", "-l", "-P", "-i", "lo", "-f", ("tcp port " + std::to_string(port)).c_str(),
+      ::execlp("tshark", "tshark", "-n", "-i", "lo", "-f", ("tcp port " + std::to_string(port)).c_str(),
                "-w", file.c_str(), static_cast<char*>(nullptr));
       ::_exit(127);
     }
-    // "Capturing on" comes before the filter is active: capturing has begun once a probe connection is seen.
-    if (!sync()) return "tshark did not capture a probe connection within 10 s (is tshark installed, and may it "
-                        "capture on lo?): " + tests::kmipd::slurp(log);
+    // "Capturing on" comes before the filter is active: capturing has begun once a probe connection is written.
+    if (!grew_after_probe())
+      return "tshark did not capture a probe connection within 30 s (is tshark installed, and may it capture on "
+             "lo?): " + tests::kmipd::slurp(log);
     return std::nullopt;
   }
   // Probes once more and waits until tshark has seen it (so every earlier packet is captured), then SIGINT and up
   // to 10 s for tshark to finish the file; SIGKILL after that.
   bool stop() {
     if (pid_ <= 0) return false;
-    const bool synced = sync();
+    const bool synced = grew_after_probe() && grew_after_probe();
     ::kill(pid_, SIGINT);
     for (int i = 0; i < 200; ++i) {
       int status = 0;
@@ -266,9 +267,12 @@ class tshark_capture {
   ~tshark_capture() { stop(); }
 
  private:
-  // Opens and closes a TCP connection to the port until tshark prints a packet of it (bounded).
-  bool sync() {
-    for (int attempt = 0; attempt < 100; ++attempt) {
+  // tshark writes its file every half second or so. Growth after a probe connection means that capturing has
+  // begun (start), or, seen twice, that everything captured before the probes is in the file (stop). Bounded.
+  bool grew_after_probe() {
+    std::error_code ec;
+    auto before = std::filesystem::exists(file_, ec) ? std::filesystem::file_size(file_, ec) : 0;
+    for (int attempt = 0; attempt < 300; ++attempt) {
       int status = 0;
       if (::waitpid(pid_, &status, WNOHANG) == pid_) {
         pid_ = -1;
@@ -279,22 +283,20 @@ class tshark_capture {
       to.sin_family = AF_INET;
       to.sin_port = htons(port_);
       to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      std::string mark;
-      if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0) {
-        sockaddr_in me{};
-        socklen_t len = sizeof me;
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&me), &len);
-        mark = std::to_string(ntohs(me.sin_port)) + " \xE2\x86\x92";  // "PORT →" in tshark's summary line
-      }
+      [[maybe_unused]] int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to);
       ::close(fd);
-      for (int i = 0; i < 10 && !mark.empty(); ++i) {
-        if (tests::kmipd::slurp(log_).find(mark) != std::string::npos) return true;
-        std::this_thread::sleep_for(10ms);
+      std::this_thread::sleep_for(100ms);  // polling the file, bounded by the attempts
+      const auto now = std::filesystem::exists(file_, ec) ? std::filesystem::file_size(file_, ec) : 0;
+      if (before == 0) {
+        before = now;  // the file has just appeared, holding its header: a probe's packets make it grow beyond
+        continue;
       }
+      if (now > before) return true;
     }
     return false;
   }
 
+  std::filesystem::path file_;
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
   std::filesystem::path log_;

@@ -121,7 +121,9 @@ asio::awaitable<void> tcp_session(server_state& st, tcp::socket socket, std::str
     co_return;
   }
   const core::request_context ctx{st.options.default_identity, peer, "tcp"};
-  co_await serve_kmip(st, *slot, *sock, ctx, session_facts{next_session++, peer, {}, {}, {}});
+  const session_facts facts{next_session++, peer, {}, {}, {}};  // a named local: GCC 12 mishandles temporaries
+                                                                 // bound to a coroutine's reference parameter
+  co_await serve_kmip(st, *slot, *sock, ctx, facts);
   boost::system::error_code ec;
   sock->shutdown(tcp::socket::shutdown_both, ec);
   sock->close(ec);
