@@ -66,8 +66,10 @@ reports::suite_result trace_suite(const traffic::connection_outcome& c) {
     ex.name = "exchange";
     ex.verdict = k.verdict;
     ex.detail = e.error.empty() ? "recorded and replayed responses, decoded" : e.error;
-    ex.evidence.push_back({"recorded", e.request_text, e.recorded_text});
-    ex.evidence.push_back({"replayed", e.request_text, e.replayed_text});
+    ex.evidence.push_back(
+        {"the request as sent, and the replayed response", e.request_text, e.replayed_text, "Request", "Response"});
+    ex.evidence.push_back(
+        {"recorded and replayed responses, side by side", e.recorded_text, e.replayed_text, "Recorded", "Replayed"});
     k.steps.push_back(std::move(ex));
     suite.cases.push_back(std::move(k));
   }
