@@ -212,15 +212,15 @@ class engine {
     for (const auto& f : frames) first_time_us_ = std::min(first_time_us_, f.time_us);
   }
 
-  // Parallel mode: a request waits for every exchange of another connection that the recording had answered
-  // before the request was sent (bounded: a stuck dependency cannot hang the replay).
+  // Parallel mode: a request waits for every exchange of another connection whose response comes before the
+  // request in the trace (the recorded order; times can tie at the recorder's resolution, positions cannot, so
+  // the waits never form a cycle). Bounded: a stuck target cannot hang the replay.
   void wait_for_dependencies(std::size_t i) {
     const auto& me = plan_[i];
     std::unique_lock lock(state_.mutex);
     state_.changed.wait_for(lock, std::chrono::seconds(120), [&] {
       for (const auto& p : plan_)
-        if (p.conn_slot != me.conn_slot && !p.done && p.response && p.response->time_us <= me.request->time_us)
-          return false;
+        if (p.conn_slot != me.conn_slot && !p.done && p.response && p.response < me.request) return false;
       return true;
     });
   }

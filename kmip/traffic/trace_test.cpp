@@ -120,6 +120,31 @@ TEST(Trace, BadFieldsAreNamed) {
             std::string::npos);
 }
 
+TEST(Trace, TheSummaryNeverHoldsKeyMaterial) {
+  auto tree = encoding::from_xml(R"(<ResponseMessage><ResponseHeader><ProtocolVersion>
+      <ProtocolVersionMajor type="Integer" value="1"/><ProtocolVersionMinor type="Integer" value="1"/></ProtocolVersion>
+      <TimeStamp type="DateTime" value="2025-04-03T09:56:40+00:00"/><BatchCount type="Integer" value="1"/></ResponseHeader>
+      <BatchItem><Operation type="Enumeration" value="Get"/><ResultStatus type="Enumeration" value="Success"/>
+      <ResponsePayload><ObjectType type="Enumeration" value="SymmetricKey"/>
+      <UniqueIdentifier type="TextString" value="key-1"/><SymmetricKey><KeyBlock>
+      <KeyFormatType type="Enumeration" value="Raw"/><KeyValue>
+      <KeyMaterial type="ByteString" value="c0ffeec0ffeec0ffeec0ffeec0ffeec0"/></KeyValue>
+      <CryptographicAlgorithm type="Enumeration" value="AES"/><CryptographicLength type="Integer" value="128"/>
+      </KeyBlock></SymmetricKey></ResponsePayload></BatchItem></ResponseMessage>)");
+  ASSERT_TRUE(tree) << tree.error().message();
+  auto bytes = ttlv::encode(*tree);
+  ASSERT_TRUE(bytes);
+  frame f;
+  f.direction = direction::response;
+  f.message = std::move(*bytes);
+  const auto line = to_json_line(f);
+  const auto summary = line.substr(line.find("\"summary\""));
+  EXPECT_EQ(summary.find("c0ffee"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("key-1"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("\"result\":\"Success\""), std::string::npos) << summary;
+  EXPECT_NE(line.find("c0ffee"), std::string::npos);  // the raw TTLV does hold it: that is what a trace is
+}
+
 // ---- the PyKMIP importer on the captures -----------------------------------------------------------------
 
 TEST(PyKmipImport, ImportsBothCaptures) {
