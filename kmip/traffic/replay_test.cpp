@@ -423,6 +423,64 @@ TEST_F(ReplayCli, ImportsALogThenReplaysTheTraceWithReports) {
   EXPECT_NE(tests::kmipd::slurp(dir / "reports" / "report.json").find("\"replay\""), std::string::npos);
 }
 
+TEST_F(ReplayCli, RecordsLiveTrafficUntilSigterm) {
+  const auto dir = kmipd_->dir();
+  const auto& pki = kmipd_->pki();
+  const auto ready = dir / "record.ready";
+  const auto trace = dir / "live.trace";
+  const std::vector<std::string> argv{tests::kmipd::harness_executable().string(), "record", "--listen",
+                                      "127.0.0.1:0", "--upstream", "127.0.0.1:" + std::to_string(kmipd_->kmip_port()),
+                                      "--ca", pki.ca_cert.string(), "--cert", pki.client_cert.string(), "--key",
+                                      pki.client_key.string(), "--server-cert", pki.server_cert.string(),
+                                      "--server-key", pki.server_key.string(), "--client-ca", pki.ca_cert.string(),
+                                      "--out", trace.string(), "--ready-file", ready.string()};
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    const int fd = ::open((dir / "record.out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  std::uint16_t port = 0;
+  for (int i = 0; i < 200 && port == 0; ++i) {  // the ready file, polled with a bound
+    const auto text = tests::kmipd::slurp(ready);
+    if (!text.empty() && text.back() == '\n') port = static_cast<std::uint16_t>(std::stoi(text));
+    else std::this_thread::sleep_for(50ms);
+  }
+  if (port == 0) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    FAIL() << "record did not become ready: " << tests::kmipd::slurp(dir / "record.out");
+  }
+  auto log = import_pykmip_log(captures / "vmware-2.log");
+  ASSERT_TRUE(log) << log.error();
+  auto client = tests::kmipd::client_options(*kmipd_);
+  client.port = port;
+  auto played = replay(log->frames, tls_connector(client), {});
+  EXPECT_EQ(played.summarize().breaking, 0u);
+  ::kill(pid, SIGTERM);
+  int status = -1;
+  for (int i = 0; i < 200; ++i) {
+    if (::waitpid(pid, &status, WNOHANG) == pid) break;
+    std::this_thread::sleep_for(50ms);
+    if (i == 199) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+    }
+  }
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << tests::kmipd::slurp(dir / "record.out");
+  auto frames = read_trace(trace);
+  ASSERT_TRUE(frames) << frames.error();
+  EXPECT_EQ(frames->size(), log->frames.size());
+  EXPECT_NE(tests::kmipd::slurp(dir / "record.out").find("recorded 116 frame(s)"), std::string::npos)
+      << tests::kmipd::slurp(dir / "record.out");
+}
+
 TEST_F(ReplayCli, RunsTheOasisSymmetricKeyCasesOverTls) {
   const std::filesystem::path root = KMIPH_TESTDATA_DIR "/cosmian-kmip";
   std::vector<std::string> args{"replay", "--oasis"};
