@@ -50,10 +50,12 @@ reports::suite_result trace_suite(const traffic::connection_outcome& c) {
     k.name = "#" + std::to_string(e.index) + " " + e.title + (e.line ? " (line " + std::to_string(e.line) + ")" : "");
     k.duration_s = e.duration_s;
     k.verdict = (e.error.empty() && e.differences.empty()) ? reports::verdict::pass : verdict_of(e.worst());
-    if (!e.error.empty()) k.message = e.error;
-    else if (!e.differences.empty())
+    if (!e.error.empty()) {
+      k.message = e.error;
+    } else if (!e.differences.empty()) {
       k.message = std::to_string(e.differences.size()) + " difference(s), worst " +
                   std::string(traffic::to_string(e.worst()));
+    }
     for (const auto& d : e.differences) {
       reports::step_result s;
       s.name = d.path;
@@ -124,6 +126,7 @@ int run(const replay_options& o) {
         return exit_bad_input;
       }
       traffic::case_result r;
+      r.requests_total = tc->steps.size();
       if (auto why = traffic::skip_reason(tc->name)) {
         r.name = tc->name;
         r.outcome = traffic::verdict::skip;
@@ -133,12 +136,13 @@ int run(const replay_options& o) {
         r.outcome = traffic::verdict::fail;
         r.reason = ex.error();
       } else {
-        r = traffic::run_test_case(*tc, *ex, {.now = [] {
-                                                return static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::seconds>(
-                                                    std::chrono::system_clock::now().time_since_epoch()).count());
-                                              },
-                                              .date_tolerance = 300,
-                                              .honour_skip_list = true});
+        traffic::run_options ro;
+        ro.now = [] {
+          return static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                               std::chrono::system_clock::now().time_since_epoch())
+                                               .count());
+        };
+        r = traffic::run_test_case(*tc, *ex, ro);
       }
       std::cout << r.to_string() << "\n";
       reports::case_result k;
