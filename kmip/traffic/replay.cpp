@@ -239,6 +239,7 @@ class engine {
     const auto t0 = std::chrono::steady_clock::now();
     exchange(p, open, out);
     out.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (p.index + 1 == by_connection_[p.conn_slot].size()) open.erase(p.conn_slot);  // as the recording did
     std::lock_guard lock(state_.mutex);
     p.done = true;
     result_.connections[p.conn_slot].exchanges.push_back(std::move(out));
