@@ -69,8 +69,9 @@ std::string secs(double s) {
 
 std::string evidence_block(const evidence& e, bool open) {
   return "<details class=\"evidence\"" + std::string(open ? " open" : "") + "><summary>KMIP exchange: " +
-         html(e.title) + "</summary><div class=\"exchange\"><div><h4>Request</h4><pre>" + html(e.request) +
-         "</pre></div><div><h4>Response</h4><pre>" + html(e.response) + "</pre></div></div></details>\n";
+         html(e.title) + "</summary><div class=\"exchange\"><div><h4>" + html(e.left_label) + "</h4><pre>" +
+         html(e.request) + "</pre></div><div><h4>" + html(e.right_label) + "</h4><pre>" + html(e.response) +
+         "</pre></div></div></details>\n";
 }
 
 std::string case_block(const case_result& c) {

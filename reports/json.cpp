@@ -148,7 +148,8 @@ common::expected<run, std::string> parse_json(std::string_view text) {
           std::size_t ei = 0;
           for (const auto& e : arr(st, "evidence", wst)) {
             const std::string we = wst + "/evidence/" + std::to_string(ei++);
-            sr.evidence.push_back({str(e, "title", we), str(e, "request", we), str(e, "response", we)});
+            sr.evidence.push_back(
+                {str(e, "title", we), str(e, "request", we), str(e, "response", we), "Request", "Response"});
           }
           cr.steps.push_back(std::move(sr));
         }

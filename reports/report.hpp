@@ -34,6 +34,10 @@ struct evidence {
   std::string title;     // "Get (batch item QLKC0001)"
   std::string request;
   std::string response;
+  // What the HTML page heads the two columns with (a replay shows the recorded and the replayed response side
+  // by side). Not part of report.json.
+  std::string left_label = "Request";
+  std::string right_label = "Response";
 };
 
 struct step_result {

@@ -10,6 +10,7 @@ packages=(
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libtomlplusplus-dev
   python3-pykmip openssl curl
   postgresql  # the server the PostgreSQL store tests start (initdb, pg_ctl); kmipd itself needs only libpq
+  tshark
 )
 
 missing=()
@@ -29,5 +30,8 @@ if [ "$(id -u)" -ne 0 ]; then
   sudo="sudo"
 fi
 export DEBIAN_FRONTEND=noninteractive
+# tshark (the pcap importer and its test): answer wireshark-common's question up front (no setuid dumpcap; the
+# capture test runs as root in CI).
+echo "wireshark-common wireshark-common/install-setuid boolean false" | $sudo debconf-set-selections
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

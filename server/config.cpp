@@ -245,6 +245,7 @@ common::expected<config, config_error> parse_config(std::string_view text, const
   section ours(**ours_t, "kmipd", base);
   KMIPD_TRY(ours.get_path("master_key_file", c.master_key_file));
   KMIPD_TRY(ours.get_path("audit_file", c.audit_file));
+  KMIPD_TRY(ours.get_path("record_trace", c.record_trace));
   if (const toml::node* n = (**ours_t).get("tls_p12_password_file")) {
     std::filesystem::path file;
     KMIPD_TRY(ours.get_path("tls_p12_password_file", file));
@@ -288,6 +289,7 @@ common::expected<config, config_error> parse_config(std::string_view text, const
   // Defaults that are paths are relative to the config file too.
   if (c.master_key_file.is_relative()) c.master_key_file = root.resolve(c.master_key_file.string());
   if (c.audit_file.is_relative()) c.audit_file = root.resolve(c.audit_file.string());
+  if (!c.record_trace.empty() && c.record_trace.is_relative()) c.record_trace = root.resolve(c.record_trace.string());
   return c;
 }
 

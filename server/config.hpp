@@ -55,6 +55,8 @@ struct config {
   // [kmipd]
   std::filesystem::path master_key_file = "kmipd-master.key";
   std::filesystem::path audit_file = "kmipd-audit.jsonl";
+  std::filesystem::path record_trace;   // when set: every KMIP message is written to this trace (0600, key
+                                        // material included: docs/trace-format.md)
   std::string tls_min_version = "1.2";  // "1.2" or "1.3"
   std::string tls_cipher_list;          // TLS 1.2 suites, OpenSSL syntax; empty: ECDHE with AEAD
   std::string tls13_ciphersuites;       // empty: OpenSSL's default

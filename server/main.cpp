@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "kmip/net/tls_context.hpp"
+#include "kmip/traffic/trace.hpp"
 #include "server/config.hpp"
 #include "server/core/audit.hpp"
 #include "server/core/engine.hpp"
@@ -166,6 +167,28 @@ int run(const std::string& config_file, bool check_only, const std::string& read
   spdlog::info("engine: {} I/O threads", so.threads);
   auto engine = std::make_shared<kmipd::core::engine>(std::move(eo), std::move(*store),
                                                       kmipd::core::environment::production(audit));
+
+  // record_trace: every KMIP message into a trace (docs/trace-format.md); the writer outlives the server.
+  auto trace = std::make_shared<kmip::traffic::trace_writer>();
+  if (!c.record_trace.empty()) {
+    if (auto ok = trace->open(c.record_trace); !ok) {
+      std::cerr << "kmipd: record_trace: " << ok.error() << "\n";
+      return exit_config;
+    }
+    so.record = [trace](const kmipd::net::session_facts& s, bool request, std::span<const std::uint8_t> message) {
+      kmip::traffic::frame f;
+      f.connection = s.connection;
+      f.direction = request ? kmip::traffic::direction::request : kmip::traffic::direction::response;
+      f.time_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+      f.peer = s.peer;
+      f.tls = {s.tls_version, s.tls_cipher, s.client_subject};
+      f.message.assign(message.begin(), message.end());
+      if (auto ok = trace->write(f); !ok) spdlog::warn("record_trace: {}", ok.error());
+    };
+    spdlog::warn("recording every KMIP message, key material included, to {}", c.record_trace.string());
+  }
 
   auto srv = kmipd::net::server::start(
       so, [engine](std::span<const std::uint8_t> request, const kmipd::core::request_context& ctx) {

@@ -8,6 +8,8 @@
 #include "tools/bench_command.hpp"
 #include "tools/certs_command.hpp"
 #include "tools/command.hpp"
+#include "tools/record_command.hpp"
+#include "tools/replay_command.hpp"
 #include "tools/scenario_command.hpp"
 #include "tools/ttlv_command.hpp"
 
@@ -20,6 +22,8 @@ int main(int argc, char** argv) {
   add_certs_command(app, chosen);
   add_scenario_command(app, chosen);
   add_bench_command(app, chosen);
+  add_record_command(app, chosen);
+  add_replay_command(app, chosen);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -3,6 +3,9 @@
 // through wiping buffers.
 #include "kmip/net/tls_context.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <arpa/inet.h>
 #include <openssl/x509v3.h>
 
@@ -211,6 +214,25 @@ std::string_view to_string(tls_version v) { return v == tls_version::v1_2 ? "TLS
 
 namespace {
 
+// The key log file of a client context, kept in the SSL_CTX's ex_data (Asio uses the app data slot).
+int keylog_index() {
+  static const int index = SSL_CTX_get_ex_new_index(
+      0, nullptr, nullptr, nullptr, [](void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) {
+        delete static_cast<std::string*>(ptr);
+      });
+  return index;
+}
+
+void write_keylog_line(const SSL* ssl, const char* line) {
+  const auto* path = static_cast<const std::string*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), keylog_index()));
+  if (!path) return;
+  const int fd = ::open(path->c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) return;
+  std::string text = std::string(line) + "\n";
+  [[maybe_unused]] auto n = ::write(fd, text.data(), text.size());
+  ::close(fd);
+}
+
 result<tls_context_ptr> make_client_context_impl(const client_tls_options& o) {
   ERR_clear_error();
   detail::ssl_ctx_ptr ctx(SSL_CTX_new(TLS_client_method()));
@@ -240,6 +262,10 @@ result<tls_context_ptr> make_client_context_impl(const client_tls_options& o) {
     if (!key) return common::unexpected{key.error()};
     if (auto r = use_identity(ctx.get(), std::move(*chain), std::move(*key), o.cert_file, o.key_file); !r)
       return common::unexpected{r.error()};
+  }
+  if (!o.keylog_file.empty()) {
+    SSL_CTX_set_ex_data(ctx.get(), keylog_index(), new std::string(o.keylog_file));
+    SSL_CTX_set_keylog_callback(ctx.get(), write_keylog_line);
   }
   return wrap(std::move(ctx));
 }

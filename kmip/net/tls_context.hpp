@@ -61,6 +61,9 @@ struct client_tls_options {
   std::string server_name;            // sent as SNI when set and not an IP address literal
   bool verify_hostname = false;       // check the server certificate's SAN/CN against server_name (or the host
                                       // connected to, when server_name is empty)
+  std::string keylog_file;            // when set: append each session's secrets in the NSS key log format
+                                      // (what SSLKEYLOGFILE gives browsers), so that tshark can decrypt a
+                                      // capture. The file (created 0600) lets anyone with the capture read it.
   tls_protocol_options protocol;
 };
 

@@ -55,6 +55,13 @@ constexpr std::array rules{
     comparison_rule{tag::original_creation_date, {}, {}, any_value,
                     "SKLC 4.7.1 #9l OriginalCreationDate (2.x form)"},
     comparison_rule{tag::linked_object_identifier, {}, {}, any_value, "SKLC 4.7.1 #10 LinkedObjectIdentifier"},
+    // Not in the variation list, but a fact about the server rather than about the object's behaviour: KMIP 1.4
+    // §3.44 "SHALL be set by the server depending on which random number generator was used", so a conforming
+    // server reports its own generator, not the reference server's ANSI X9.31 one the 1.4 SKFF cases show.
+    comparison_rule{tag::attribute_value, "Random Number Generator", {}, any_value,
+                    "KMIP 1.4 §3.44 the server reports the generator it used (a vendor fact)"},
+    comparison_rule{tag::random_number_generator, {}, {}, any_value,
+                    "KMIP 2.1 §4.46 the server reports the generator it used (a vendor fact; 2.x form)"},
     comparison_rule{tag::digest_value, {}, {}, any_value, "SKLC 4.7.1 #11, #13b DigestValue"},
     comparison_rule{tag::hashing_algorithm, "Digest", {}, any_value,
                     "SKLC 4.7.1 #13a HashingAlgorithm the server selects for a Digest"},
@@ -101,13 +108,15 @@ bool applies(const comparison_rule& r, std::uint32_t item_tag, const context& c,
   return true;
 }
 
-bool has_rule(std::uint32_t item_tag, const context& c, rule_action a) {
-  return std::any_of(rules.begin(), rules.end(), [&](const auto& r) { return applies(r, item_tag, c, a); });
+bool has_rule(std::uint32_t item_tag, const context& c, rule_action a, const compare_options& o) {
+  auto fits = [&](const auto& r) { return applies(r, item_tag, c, a); };
+  return std::any_of(rules.begin(), rules.end(), fits) ||
+         std::any_of(o.extra_rules.begin(), o.extra_rules.end(), fits);
 }
 
 // An Attribute Index may be absent or extra only when it is 0 (SKLC 4.7.1 #24).
-bool may_differ_in_presence(ttlv::item_view item, const context& c, rule_action a) {
-  if (!has_rule(item.tag(), c, a)) return false;
+bool may_differ_in_presence(ttlv::item_view item, const context& c, rule_action a, const compare_options& o) {
+  if (!has_rule(item.tag(), c, a, o)) return false;
   if (item.is(tag::attribute_index))
     return !item.is_placeholder() && item.type() == ttlv::item_type::integer && item.as_integer() == 0;
   return true;
@@ -135,36 +144,37 @@ class comparer {
       : index_(index), b_(b), o_(o), out_(out) {}
 
   void item(ttlv::item_view e, ttlv::item_view a, const context& c, const std::string& path) {
-    if (e.type() != a.type() || e.tag() != a.tag()) return report(path, e, a);
-    if (has_rule(e.tag(), c, any_value)) return;
+    if (e.type() != a.type() || e.tag() != a.tag()) return report(path, e, a, c);
+    if (has_rule(e.tag(), c, any_value, o_)) return;
     if (e.type() == ttlv::item_type::structure) return structure(e, a, c, path);
-    leaf(e, a, path);
+    leaf(e, a, path, c);
   }
 
  private:
-  void report(const std::string& path, std::optional<ttlv::item_view> e, std::optional<ttlv::item_view> a) {
+  void report(const std::string& path, std::optional<ttlv::item_view> e, std::optional<ttlv::item_view> a,
+              const context& c) {
     auto text = [&](std::optional<ttlv::item_view> v) -> std::string {
       if (!v) return "(absent)";
       if (in_key_material(path) || v->is(tag::key_material)) return "(key material, redacted)";
       return describe(*v);
     };
-    out_.push_back({index_, path, text(e), text(a)});
+    out_.push_back({index_, path, text(e), text(a), e ? e->tag() : a ? a->tag() : 0u, std::string(c.attribute)});
   }
 
-  void leaf(ttlv::item_view e, ttlv::item_view a, const std::string& path) {
-    if (a.is_placeholder()) return report(path, e, a);
+  void leaf(ttlv::item_view e, ttlv::item_view a, const std::string& path, const context& c) {
+    if (a.is_placeholder()) return report(path, e, a, c);
     if (e.is_placeholder()) {
       auto offset = now_offset(e.placeholder_text());
       if (offset && e.type() == ttlv::item_type::date_time) {
         auto diff = a.as_date_time() - (o_.now + *offset);
-        if (diff > o_.date_tolerance || diff < -o_.date_tolerance) report(path, e, a);
+        if (diff > o_.date_tolerance || diff < -o_.date_tolerance) report(path, e, a, c);
       }
       return;  // other placeholders ($KEY_MATERIAL, $DATA, ...) stand for values the test case lets vary
     }
     if (e.type() == ttlv::item_type::text_string) {
       if (auto n = unique_identifier_index(e.as_text())) {
         if (auto bound = b_.unique_identifier(*n)) {
-          if (*bound != a.as_text()) report(path, e, a);
+          if (*bound != a.as_text()) report(path, e, a, c);
         } else {
           b_.bind_unique_identifier(*n, std::string(a.as_text()));
         }
@@ -179,11 +189,11 @@ class comparer {
       case ttlv::item_type::big_integer: {
         auto x = e.owner().data(en);
         auto y = a.owner().data(an);
-        if (!std::equal(x.begin(), x.end(), y.begin(), y.end())) report(path, e, a);
+        if (!std::equal(x.begin(), x.end(), y.begin(), y.end())) report(path, e, a, c);
         return;
       }
       default:
-        if (en.scalar != an.scalar) report(path, e, a);
+        if (en.scalar != an.scalar) report(path, e, a, c);
     }
   }
 
@@ -207,7 +217,7 @@ class comparer {
         }
       if (total > 1) child_path += "[" + std::to_string(same) + "]";
       std::optional<std::size_t> match;
-      if (has_rule(ex[i].tag(), inner, unordered)) {
+      if (has_rule(ex[i].tag(), inner, unordered, o_)) {
         match = find_unordered(ex[i], ac, used, inner);
       } else {
         for (std::size_t k = cursor; k < ac.size(); ++k)
@@ -218,15 +228,15 @@ class comparer {
           }
       }
       if (!match) {
-        if (!may_differ_in_presence(ex[i], inner, may_be_absent)) report(child_path, ex[i], std::nullopt);
+        if (!may_differ_in_presence(ex[i], inner, may_be_absent, o_)) report(child_path, ex[i], std::nullopt, inner);
         continue;
       }
       used[*match] = true;
       item(ex[i], ac[*match], inner, child_path);
     }
     for (std::size_t k = 0; k < ac.size(); ++k)
-      if (!used[k] && !may_differ_in_presence(ac[k], inner, may_be_extra))
-        report(path + " / " + tag_name(ac[k].tag()) + " (unexpected)", std::nullopt, ac[k]);
+      if (!used[k] && !may_differ_in_presence(ac[k], inner, may_be_extra, o_))
+        report(path + " / " + tag_name(ac[k].tag()) + " (unexpected)", std::nullopt, ac[k], inner);
   }
 
   std::optional<std::size_t> find_unordered(ttlv::item_view e, const std::vector<ttlv::item_view>& ac,
@@ -267,6 +277,13 @@ void compare_response(ttlv::item_view expected, ttlv::item_view actual, std::siz
                       bindings& b, const compare_options& options, std::vector<mismatch>& out) {
   comparer c(request_index, b, options, out);
   c.item(expected, actual, {}, "Response " + std::to_string(request_index));
+}
+
+void compare_items(ttlv::item_view expected, ttlv::item_view actual, std::size_t request_index,
+                   const std::string& path, bindings& b, const compare_options& options,
+                   std::vector<mismatch>& out) {
+  comparer c(request_index, b, options, out);
+  c.item(expected, actual, {}, path);
 }
 
 }  // namespace kmip::traffic

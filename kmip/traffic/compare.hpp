@@ -43,17 +43,27 @@ struct mismatch {
   std::string path;  // "Response 3 / Batch Item / Response Payload / Attribute[2] / Attribute Value"
   std::string expected;
   std::string got;
+  std::uint32_t tag = 0;      // the item's tag (expected's, else got's)
+  std::string attribute;      // the Attribute Name it sits under, if any
 };
 
 struct compare_options {
   std::int64_t now = 0;                   // what $NOW meant when the request was sent
   std::int64_t date_tolerance = 300;      // seconds a $NOW-based Date-Time may be off
+  // Rules in force besides the table (a replay's own and the user's --mask rules). REQUIRES: the rules and the
+  // strings they view outlive the comparison.
+  std::span<const comparison_rule> extra_rules;
 };
 
 // Compares `actual` with `expected` (a ResponseMessage of a test case, placeholders kept), binding each
 // `$UNIQUE_IDENTIFIER_n` met for the first time to the value the server answered. Appends the differences.
 void compare_response(ttlv::item_view expected, ttlv::item_view actual, std::size_t request_index,
                       bindings& b, const compare_options& options, std::vector<mismatch>& out);
+
+// The same for any two items (a Batch Item, a Response Header), `path` naming where `expected` is.
+void compare_items(ttlv::item_view expected, ttlv::item_view actual, std::size_t request_index,
+                   const std::string& path, bindings& b, const compare_options& options,
+                   std::vector<mismatch>& out);
 
 // One-line text of an item for reports: its XML encoding, key material redacted.
 std::string describe(ttlv::item_view item);

@@ -104,7 +104,7 @@ case_result run_test_case(const test_case& tc, const exchange_fn& exchange, cons
       break;
     }
     compare_response(step.response->root(), response->root(), i, b,
-                     {.now = now, .date_tolerance = options.date_tolerance}, r.mismatches);
+                     {.now = now, .date_tolerance = options.date_tolerance, .extra_rules = {}}, r.mismatches);
   }
   if (!r.mismatches.empty()) r.outcome = verdict::fail;
   return r;

@@ -2,6 +2,8 @@
 // connection registry, start-up and graceful shutdown. See server.hpp.
 #include "server/net/server.hpp"
 
+#include <openssl/ssl.h>
+
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/as_tuple.hpp>
@@ -13,6 +15,7 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <atomic>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -34,9 +37,11 @@ using kmip::net::errc;
 constexpr std::chrono::milliseconds close_notify_timeout{1000};
 
 // Reads and answers requests until the peer leaves, a timeout, an error, or shutdown.
+std::atomic<std::uint64_t> next_session{1};
+
 template <class Stream>
 asio::awaitable<void> serve_kmip(server_state& st, connection_slot& slot, Stream& stream,
-                                 const core::request_context& ctx) {
+                                 const core::request_context& ctx, const session_facts& facts) {
   const server_options& o = st.options;
   while (!st.stopping) {
     auto request = co_await kmip::net::async_read_message(stream, o.limits, o.idle_timeout);
@@ -58,7 +63,9 @@ asio::awaitable<void> serve_kmip(server_state& st, connection_slot& slot, Stream
       co_return;
     }
     slot.busy = true;
+    if (o.record) o.record(facts, true, *request);
     common::secure_bytes response = st.call(*request, ctx);
+    if (o.record) o.record(facts, false, response);
     auto written = co_await kmip::net::async_write_message(stream, response, o.write_timeout);
     slot.busy = false;
     if (!written) {
@@ -94,7 +101,12 @@ asio::awaitable<void> tls_session(server_state& st, tcp::socket socket, std::str
   }
   spdlog::debug("kmip {}: {} as \"{}\"", peer, kmip::net::describe_session(*stream), identity->common_name);
   const core::request_context ctx{identity->common_name, peer, "tls"};
-  co_await serve_kmip(st, *slot, *stream, ctx);
+  session_facts facts{next_session++, peer, {}, {}, identity->subject};
+  if (st.options.record) {
+    facts.tls_version = SSL_get_version(stream->native_handle());
+    facts.tls_cipher = SSL_get_cipher_name(stream->native_handle());
+  }
+  co_await serve_kmip(st, *slot, *stream, ctx, facts);
   if (stream->lowest_layer().is_open()) co_await kmip::net::async_close(*stream, close_notify_timeout);
 }
 
@@ -109,7 +121,9 @@ asio::awaitable<void> tcp_session(server_state& st, tcp::socket socket, std::str
     co_return;
   }
   const core::request_context ctx{st.options.default_identity, peer, "tcp"};
-  co_await serve_kmip(st, *slot, *sock, ctx);
+  const session_facts facts{next_session++, peer, {}, {}, {}};  // a named local: GCC 12 mishandles temporaries
+                                                                 // bound to a coroutine's reference parameter
+  co_await serve_kmip(st, *slot, *sock, ctx, facts);
   boost::system::error_code ec;
   sock->shutdown(tcp::socket::shutdown_both, ec);
   sock->close(ec);

@@ -18,7 +18,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "kmip/net/error.hpp"
@@ -36,6 +38,17 @@ struct listener_options {
   kmip::net::tls_context_ptr tls;   // from kmip::net::make_server_context; null: plain TCP (tests only)
 };
 
+// What a recorder learns about the session a message belongs to (kmipd's `record_trace` switch).
+struct session_facts {
+  std::uint64_t connection = 0;  // 1, 2, ... per server, in accept order
+  std::string peer;              // "127.0.0.1:43210"
+  std::string tls_version, tls_cipher, client_subject;  // empty on plain TCP
+};
+// Called with each KMIP message of a session: the request as read, then the response about to be written.
+// Called from the server's threads concurrently: it must be thread-safe.
+using message_recorder =
+    std::function<void(const session_facts&, bool request, std::span<const std::uint8_t> message)>;
+
 struct server_options {
   listener_options kmip{true, "0.0.0.0", 5696, nullptr};
   listener_options http{true, "0.0.0.0", 9998, nullptr};  // tls: HTTPS; a client certificate is then optional
@@ -47,6 +60,7 @@ struct server_options {
   std::chrono::milliseconds write_timeout{30000};  // writing one response
   std::string default_identity = "admin";  // identity without a client certificate (plain TCP, HTTP)
   std::string version = "0.0.0";           // GET /version
+  message_recorder record;                 // empty: nothing is recorded
 };
 
 class server {
