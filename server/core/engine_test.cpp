@@ -156,7 +156,8 @@ TEST(Engine, QueryAnswersEveryFunctionForTheRequestsVersion) {
   auto q14 = ask({qf::query_profiles, qf::query_capabilities, qf::query_rngs}, v14);
   EXPECT_EQ(profiles(q14), (std::vector<std::uint32_t>{static_cast<std::uint32_t>(pn::symmetric_key_lifecycle_server_kmip_v1_1),
                                                        static_cast<std::uint32_t>(pn::symmetric_key_foundry_server_kmip_v1_1),
-                                                       static_cast<std::uint32_t>(pn::symmetric_key_lifecycle_server_kmip_v1_4)}));
+                                                       static_cast<std::uint32_t>(pn::symmetric_key_lifecycle_server_kmip_v1_4),
+                                                       static_cast<std::uint32_t>(pn::symmetric_key_foundry_server_kmip_v1_4)}));
   EXPECT_EQ(flag(q14, kmip::spec::tag::streaming_capability), false);
   EXPECT_EQ(flag(q14, kmip::spec::tag::batch_undo_capability), true);
   EXPECT_EQ(flag(q14, kmip::spec::tag::batch_continue_capability), true);

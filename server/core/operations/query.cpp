@@ -4,9 +4,9 @@
 //   Objects         the object types kmipd stores: Symmetric Key, Secret Data.
 //   Server Info     Vendor Identification.
 //   Profiles        (1.3+) only the server profiles whose OASIS mandatory test cases pass against kmipd
-//                   (docs/oasis-runner.md): Symmetric Key Lifecycle Server KMIP v1.1 and v1.4 (SKLC-M-1..3 for
-//                   1.1 and 1.4), Symmetric Key Foundry Server KMIP v1.1 (SKFF-M-1..12 for 1.1; three 1.4 cases
-//                   still differ, so v1.4 is not claimed); each only where the request's version knows the name.
+//                   (docs/oasis-runner.md): Symmetric Key Lifecycle Server KMIP v1.1 and v1.4 (SKLC-M-1..3),
+//                   Symmetric Key Foundry Server KMIP v1.1 and v1.4 (SKFF-M-1..12; the Random Number Generator
+//                   attribute is a masked vendor fact); each only where the request's version knows the name.
 //                   The 2.x profile names are not claimed: no 2.x profile test case has been run.
 //   Capabilities    (1.3+) no streaming, no asynchronous operations, no attestation; Batch Undo and Batch Continue
 //                   (1.4+: the engine honours both Batch Error Continuation Options); Destroy erases the key
@@ -33,7 +33,7 @@ void add_profiles(query_response& out, version v) {
   using p = kmip::spec::profile_name;
   if (v >= version::v2_0) return;  // 2.x names only; see above
   for (auto name : {p::symmetric_key_lifecycle_server_kmip_v1_1, p::symmetric_key_foundry_server_kmip_v1_1,
-                    p::symmetric_key_lifecycle_server_kmip_v1_4}) {
+                    p::symmetric_key_lifecycle_server_kmip_v1_4, p::symmetric_key_foundry_server_kmip_v1_4}) {
     if (!known_in(kmip::spec::enumeration_id::profile_name, static_cast<std::uint32_t>(name), v)) continue;
     kmip::model::opaque info;
     info.tree.begin_structure(kmip::spec::tag::profile_information);
