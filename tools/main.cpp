@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "tools/certs_command.hpp"
+#include "tools/check_command.hpp"
 #include "tools/command.hpp"
 #include "tools/scenario_command.hpp"
 #include "tools/ttlv_command.hpp"
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
   add_ttlv_command(app, chosen);
   add_certs_command(app, chosen);
   add_scenario_command(app, chosen);
+  add_check_command(app, chosen);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -39,11 +39,13 @@ struct process_options {
   // its ca.crt trusted for clients) instead of the tests/pki server certificate: the operator's workflow of
   // docs/kmipd.md. The tests/pki files are still generated (pki()) but then not trusted by kmipd.
   bool harness_certs = false;
+  // Key type of the test PKI (RSA is what AES128-SHA256, vCenter 7.0.3's suite, needs).
+  tests::pki::key_type key = tests::pki::key_type::ec_p256;
 };
 
 class kmipd_process {
  public:
-  // Makes the temp folder, the test PKI (EC P-256) and kms.toml. Does not start kmipd.
+  // Makes the temp folder, the test PKI (EC P-256 unless options.key says RSA) and kms.toml. Does not start kmipd.
   static common::expected<std::unique_ptr<kmipd_process>, std::string> create(process_options options = {});
 
   ~kmipd_process();  // stop(), then the temp folder is removed
