@@ -39,7 +39,7 @@ const std::vector<fault_info>& all_faults() {
       {fault::short_keys, "short_keys", "Create makes AES-128 keys although vCenter asks for 256 bits"},
       {fault::unique_x_name, "unique_x_name",
        "custom attribute x-Name is enforced unique, but VM names repeat"},
-      {fault::garbage_responses, "garbage_responses", "every KMIP answer is bytes that are not TTLV"},
+      {fault::garbage_responses, "garbage_responses", "every KMIP answer is a frame whose contents are not TTLV"},
   };
   return table;
 }
@@ -169,9 +169,11 @@ void fault_after_message(const fault_set& faults, model::response_message& respo
 
 void fault_after_encoding(const fault_set& faults, common::secure_bytes& bytes) {
   if (!faults.has(fault::garbage_responses)) return;
-  // An HTTP error page where TTLV was expected: what a KMS behind a misconfigured proxy answers.
-  static constexpr std::string_view garbage = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
-  bytes.assign(garbage.begin(), garbage.end());
+  // A Response Message frame (so that it passes the listener's framing) around text that is not TTLV: an HTTP
+  // error line where items were expected, as from a KMS whose front end answers in the wrong protocol.
+  static constexpr std::string_view body = "HTTP/1.1 400 Bad";
+  bytes.assign({0x42, 0x00, 0x7B, 0x01, 0x00, 0x00, 0x00, static_cast<std::uint8_t>(body.size())});
+  bytes.insert(bytes.end(), body.begin(), body.end());
 }
 
 store_result<std::size_t> fault_at_startup(const fault_set& faults, object_store& store) {

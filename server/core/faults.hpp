@@ -37,7 +37,7 @@ enum class fault : std::uint8_t {
   key_value_attributes,        // Get embeds Cryptographic Algorithm/Length attributes inside the Key Value
   short_keys,                  // Create makes 128-bit keys whatever Cryptographic Length asks
   unique_x_name,               // AddAttribute of an x-Name another object already has: Illegal Operation
-  garbage_responses,           // every KMIP answer is replaced by bytes that are not TTLV
+  garbage_responses,           // every KMIP answer is a Response Message frame around bytes that are not TTLV
 };
 inline constexpr std::size_t fault_count = static_cast<std::size_t>(fault::garbage_responses) + 1;
 

@@ -120,7 +120,9 @@ void conclude(reports::case_result& c) {
   for (const auto& s : c.steps)
     if (rank(s.verdict) > rank(c.verdict)) c.verdict = s.verdict;
   if (c.steps.empty()) c.message = "the check ran no step";
-  if (const auto* s = c.deciding_step()) c.message = s->detail;
+  // A PASS is summed up by its last step (what was finally shown); anything else by the step that decided it.
+  if (c.verdict == verdict::pass) c.message = c.steps.back().detail;
+  else if (const auto* s = c.deciding_step()) c.message = s->detail;
 }
 
 // ---- KMIP over the wire -----------------------------------------------------------------------------------------
@@ -154,6 +156,7 @@ class link {
     const client_identity& id = identity_ ? *identity_ : cx_.o.identity;
     co.tls.cert_file = id.cert_file;
     co.tls.key_file = id.key_file;
+    co.tls.protocol.allow_aes128_sha256 = true;  // vCenter's ClientHello offers it (W1), beside ECDHE
     co.connect_timeout = cx_.o.connect_timeout;
     co.io_timeout = cx_.o.io_timeout;
     co.close_timeout = std::min(cx_.o.io_timeout, std::chrono::milliseconds{1000});
@@ -329,7 +332,9 @@ void tls_12_ecdhe(context& cx, recorder& rec) {
   p.cipher_list = std::string(kmip::net::default_tls12_ciphers);
   auto r = probe_kmip(p, rec, "Discover Versions");
   if (r) rec.pass("negotiated " + *r);
-  else rec.fail(r.error() + ": vCenter cannot connect to the KMS (adding it fails; every key operation fails)");
+  else
+    rec.warn(r.error() + ": a vCenter that offers only forward-secret suites cannot connect (8.0 U3's TLS profiles "
+                         "may restrict TLS 1.2 so [I]); vCenter 7.0.3 can still use AES128-SHA256 (VC-TLS-02)");
 }
 
 void tls_12_legacy(context& cx, recorder& rec) {
@@ -844,6 +849,7 @@ key_provider_options provider_options(const context& cx, const std::vector<kms_s
   p.tls.ca_files = cx.o.ca_files;
   p.tls.cert_file = cx.o.identity.cert_file;
   p.tls.key_file = cx.o.identity.key_file;
+  p.tls.protocol.allow_aes128_sha256 = true;
   p.username = cx.o.username;
   p.password = cx.o.password;
   p.profile = cx.o.profile;
@@ -1177,6 +1183,7 @@ reports::run run_checks(const check_options& options) {
   tls.ca_files = options.ca_files;
   tls.cert_file = options.identity.cert_file;
   tls.key_file = options.identity.key_file;
+  tls.protocol.allow_aes128_sha256 = true;
   if (auto ctx = kmip::net::make_client_context(tls)) cx.tls = *ctx;
   else cx.tls_error = ctx.error().message;
 
