@@ -214,6 +214,7 @@ common::secure_bytes engine::handle_bytes(std::span<const std::uint8_t> request,
     if (decoded) {
       response = handle(*decoded, ctx);
     } else {
+      fault_on_undecodable(impl_->options.faults);
       const auto& e = decoded.error();
       response.header.protocol_version = sniff_version(request, impl_->options.limits);
       response.header.time_stamp = model::date_time{impl_->env.clock->now()};

@@ -3,6 +3,9 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
+#include <cstdlib>
+#include <thread>
 
 #include "server/core/lifecycle.hpp"
 
@@ -40,6 +43,10 @@ const std::vector<fault_info>& all_faults() {
       {fault::unique_x_name, "unique_x_name",
        "custom attribute x-Name is enforced unique, but VM names repeat"},
       {fault::garbage_responses, "garbage_responses", "every KMIP answer is a frame whose contents are not TTLV"},
+      {fault::slow_health_poll, "slow_health_poll",
+       "the health poll's Discover Versions takes 1.5 s: vCenter's KMS status may flap"},
+      {fault::exit_on_malformed_message, "exit_on_malformed_message",
+       "a malformed message kills the server (PyKMIP 0.5 died on an unexpected handshake, P#209)"},
   };
   return table;
 }
@@ -104,6 +111,11 @@ std::optional<model::response_batch_item> fault_before_item(const fault_set& fau
       }
       break;
     }
+    case operation::discover_versions:
+      // Deliberately blocking (the engine handles one message at a time): a KMS that is slow for everyone.
+      if (faults.has(fault::slow_health_poll) && item.unique_batch_item_id)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+      break;
     case operation::query:
       if (faults.has(fault::query_unsupported))
         return refuse(item, result_reason::operation_not_supported, "Query is not supported");
@@ -174,6 +186,10 @@ void fault_after_encoding(const fault_set& faults, common::secure_bytes& bytes) 
   static constexpr std::string_view body = "HTTP/1.1 400 Bad";
   bytes.assign({0x42, 0x00, 0x7B, 0x01, 0x00, 0x00, 0x00, static_cast<std::uint8_t>(body.size())});
   bytes.insert(bytes.end(), body.begin(), body.end());
+}
+
+void fault_on_undecodable(const fault_set& faults) {
+  if (faults.has(fault::exit_on_malformed_message)) std::_Exit(70);
 }
 
 store_result<std::size_t> fault_at_startup(const fault_set& faults, object_store& store) {

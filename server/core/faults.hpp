@@ -38,8 +38,10 @@ enum class fault : std::uint8_t {
   short_keys,                  // Create makes 128-bit keys whatever Cryptographic Length asks
   unique_x_name,               // AddAttribute of an x-Name another object already has: Illegal Operation
   garbage_responses,           // every KMIP answer is a Response Message frame around bytes that are not TTLV
+  slow_health_poll,            // Discover Versions with a batch ID (the health poll's) answered after 1.5 s
+  exit_on_malformed_message,   // an undecodable message makes kmipd exit at once (status 70), like PyKMIP 0.5 died
 };
-inline constexpr std::size_t fault_count = static_cast<std::size_t>(fault::garbage_responses) + 1;
+inline constexpr std::size_t fault_count = static_cast<std::size_t>(fault::exit_on_malformed_message) + 1;
 
 struct fault_info {
   fault which;
@@ -75,6 +77,8 @@ void fault_after_item(const fault_set& faults, kmip::model::response_batch_item&
 void fault_after_message(const fault_set& faults, kmip::model::response_message& response);
 // The encoded answer: garbage_responses replaces it.
 void fault_after_encoding(const fault_set& faults, common::secure_bytes& bytes);
+// A message that did not decode: exit_on_malformed_message ends the process here.
+void fault_on_undecodable(const fault_set& faults);
 // At start-up, over the opened store: keys_lost_on_restart erases every object. Returns how many were dropped.
 store_result<std::size_t> fault_at_startup(const fault_set& faults, object_store& store);
 

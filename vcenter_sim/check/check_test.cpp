@@ -155,6 +155,8 @@ const std::map<std::string, std::set<std::string>>& expected_catches() {
       {"short_keys", {"VC-GET-02", "VC-CONC-01"}},
       {"unique_x_name", {"VC-SCALE-01"}},
       {"garbage_responses", {"VC-DV-01", "VC-CREATE-01", "VC-GET-01", "VC-CONN-01"}},
+      {"slow_health_poll", {"VC-LAT-01"}},
+      {"exit_on_malformed_message", {"VC-ROBUST-01"}},
   };
   return m;
 }
@@ -210,6 +212,41 @@ TEST(CheckAgainstGarbage, AffectedChecksFailWithAPreciseReason) {
   const auto* tls = find_case(report, "VC-TLS-04");
   ASSERT_TRUE(tls);
   EXPECT_EQ(tls->verdict, reports::verdict::pass);
+}
+
+// A handshake the KMS refuses (a client certificate from a CA it does not trust): every KMIP check FAILs and
+// says so; the run completes.
+TEST(CheckAgainstRefusedHandshake, KmipChecksFailWithTheHandshakeError) {
+  auto p = start_kmipd({});
+  ASSERT_TRUE(p);
+  auto o = options_for(*p);
+  o.identity = {p->pki().untrusted_client_cert.string(), p->pki().client_key.string()};
+  o.restart = nullptr;
+  auto report = run_checks(o);
+  const auto v = verdicts(report);
+  EXPECT_EQ(v.size(), all_checks().size());
+  for (const char* id : {"VC-DV-01", "VC-CREATE-01", "VC-GET-01", "VC-CONC-01", "VC-LAT-01"}) {
+    EXPECT_EQ(v.at(id), reports::verdict::fail) << id << "\n" << summary(report);
+    EXPECT_NE(find_case(report, id)->message.find("handshake"), std::string::npos) << find_case(report, id)->message;
+  }
+}
+
+// Two KMSs that are not a cluster (kmipd, and PyKMIP serving the same certificates): a key created on the first
+// is not on the second, and VC-CLUSTER-01 says so.
+TEST(CheckAgainstTwoUnrelatedKms, ClusterCheckFails) {
+  auto a = start_kmipd({});
+  ASSERT_TRUE(a);
+  tests::pykmip::server b;
+  const auto failure = b.start_with_retries(a->pki(), a->dir() / "pykmip", 30s);
+  ASSERT_FALSE(failure) << *failure;
+  auto o = options_for(*a);
+  o.second_kms = kms_server{"pykmip", "127.0.0.1", b.port()};
+  o.restart = nullptr;
+  auto report = run_checks(o);
+  const auto* c = find_case(report, "VC-CLUSTER-01");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->verdict, reports::verdict::fail) << summary(report);
+  EXPECT_NE(c->message.find("Get on the second KMS failed"), std::string::npos) << c->message;
 }
 
 // The command line end to end, against an address nothing listens on: every KMIP check FAILs with the reason,
