@@ -202,6 +202,7 @@ void add_check_command(CLI::App& app, action& chosen) {
   s->add_option("--scale-keys", o->scale_keys, "VC-SCALE-01: keys created with one x-Name (50)")->check(CLI::Range(2, 100000));
   s->add_option("--latency-polls", o->latency_polls, "VC-LAT-01: health polls measured (20)")->check(CLI::Range(1, 100000));
   s->callback([&chosen, o] {
+    if (o->kms.size() > 2) throw CLI::ValidationError("--kms: at most two (a KMS and a second node of its cluster)");
     if (o->cert_no_eku.empty() != o->key_no_eku.empty()) throw CLI::ValidationError("--cert-no-eku and --key-no-eku go together");
     if (o->cert_kms_own.empty() != o->key_kms_own.empty()) throw CLI::ValidationError("--cert-kms-own and --key-kms-own go together");
     if (!o->password_file.empty() && o->username.empty()) throw CLI::ValidationError("--password-file needs --username");

@@ -169,8 +169,7 @@ class link {
     if (!tls) return common::unexpected{failure{"TLS configuration: " + cx_.tls_error, {}, false}};
     conn_.emplace(co, tls);
     if (auto c = conn_->connect(); !c)
-      return common::unexpected{
-          failure{"cannot connect to " + server_.host + ":" + std::to_string(server_.port) + ": " + c.error().to_string(), {}, false}};
+      return common::unexpected{failure{c.error().to_string(), {}, false}};
     if (!preamble) return {};
     auto r = send(conv::message({conv::discover_versions()}), "Discover Versions (connection preamble)");
     if (!r) return common::unexpected{std::move(r).error()};
@@ -281,8 +280,14 @@ probe_options probe_for(const context& cx, const client_identity* id) {
 }
 
 // A TLS handshake with `p`, then a Discover Versions: whether the KMS serves KMIP over that handshake (a TLS 1.3
-// server refuses a client certificate only after the handshake). The negotiated protocol and suite, or why not.
-common::expected<std::string, std::string> probe_kmip(const probe_options& p, recorder& rec, std::string title) {
+// server refuses a client certificate only after the handshake). The negotiated protocol and suite, or why not:
+// stage refused when the KMS refused what was offered (also after the handshake); otherwise the set-up, TCP or
+// timeout failure that says nothing about the KMS's TLS.
+common::expected<std::string, probe_error> probe_kmip(const probe_options& p, recorder& rec, std::string title) {
+  using stage = probe_error::stage;
+  auto after = [&](const probe_error& e, const std::string& negotiated, std::string_view step) {
+    return common::unexpected{probe_error{e.where, "handshake " + negotiated + " completed, then " + std::string(step) + ": " + e.message}};
+  };
   auto c = tls_probe::connect(p);
   if (!c) return common::unexpected{c.error()};
   const std::string negotiated = (*c)->protocol() + " " + (*c)->cipher();
@@ -292,22 +297,23 @@ common::expected<std::string, std::string> probe_kmip(const probe_options& p, re
     e.response = std::move(response);
     rec.evidence(std::move(e));
   };
-  if (!bytes) return common::unexpected{std::string("cannot encode Discover Versions")};
+  if (!bytes) return common::unexpected{probe_error{stage::setup, "cannot encode Discover Versions"}};
   if (auto w = (*c)->write(*bytes); !w) {
-    done("(" + w.error() + ")");
-    return common::unexpected{"handshake " + negotiated + " completed, then writing failed: " + w.error()};
+    done("(" + w.error().message + ")");
+    return after(w.error(), negotiated, "writing failed");
   }
   auto answer = (*c)->read_message();
   (*c)->close();
   if (!answer) {
-    done("(" + answer.error() + ")");
-    return common::unexpected{"handshake " + negotiated + " completed, then no KMIP answer: " + answer.error()};
+    done("(" + answer.error().message + ")");
+    return after(answer.error(), negotiated, "no KMIP answer");
   }
   done(render(*answer));
   auto response = model::response_from_bytes(*answer);
   if (!response || response->batch_items.empty() ||
       response->batch_items.front().result_status != spec::result_status::success)
-    return common::unexpected{"handshake " + negotiated + " completed, but Discover Versions was not answered with Success"};
+    return common::unexpected{probe_error{
+        stage::refused, "handshake " + negotiated + " completed, but Discover Versions was not answered with Success"}};
   return negotiated;
 }
 
@@ -325,6 +331,19 @@ bool still_serving(context& cx, recorder& rec) {
 
 // ---- the checks -------------------------------------------------------------------------------------------------
 
+// A probe that never reached a handshake says nothing about the KMS's TLS: the check FAILs with the reason (the KMS
+// is unreachable, or a local file is wrong). True when the error is the KMS's answer to what was offered.
+bool judged(const probe_error& e, recorder& rec) {
+  using stage = probe_error::stage;
+  switch (e.where) {
+    case stage::refused: return true;
+    case stage::tcp: rec.fail("the KMS is unreachable: " + e.message); break;
+    case stage::timeout: rec.fail("the KMS does not answer: " + e.message + ": vCenter cannot use it"); break;
+    case stage::setup: rec.fail("the probe could not be set up: " + e.message); break;
+  }
+  return false;
+}
+
 void tls_12_ecdhe(context& cx, recorder& rec) {
   rec.step("TLS 1.2 handshake offering ECDHE with AES-GCM only, then Discover Versions");
   auto p = probe_for(cx, &cx.o.identity);
@@ -332,8 +351,9 @@ void tls_12_ecdhe(context& cx, recorder& rec) {
   p.cipher_list = std::string(kmip::net::default_tls12_ciphers);
   auto r = probe_kmip(p, rec, "Discover Versions");
   if (r) rec.pass("negotiated " + *r);
+  else if (!judged(r.error(), rec)) return;
   else
-    rec.warn(r.error() + ": a vCenter that offers only forward-secret suites cannot connect (8.0 U3's TLS profiles "
+    rec.warn(r.error().message + ": a vCenter that offers only forward-secret suites cannot connect (8.0 U3's TLS profiles "
                          "may restrict TLS 1.2 so [I]); vCenter 7.0.3 can still use AES128-SHA256 (VC-TLS-02)");
 }
 
@@ -344,8 +364,9 @@ void tls_12_legacy(context& cx, recorder& rec) {
   p.cipher_list = std::string(kmip::net::vcenter_legacy_cipher);
   auto r = probe_kmip(p, rec, "Discover Versions");
   if (r) rec.pass("negotiated " + *r);
+  else if (!judged(r.error(), rec)) return;
   else
-    rec.warn(r.error() +
+    rec.warn(r.error().message +
              ": vCenter 7.0.3 negotiated this suite with PyKMIP (W1); if its ClientHello offers nothing else the "
              "KMS accepts, adding the KMS fails. Whether it also offers ECDHE is not known [I]. (The suite needs an "
              "RSA server certificate.)");
@@ -357,8 +378,9 @@ void tls_13(context& cx, recorder& rec) {
   p.min_version = p.max_version = TLS1_3_VERSION;
   auto r = probe_kmip(p, rec, "Discover Versions");
   if (r) rec.pass("negotiated " + *r);
+  else if (!judged(r.error(), rec)) return;
   else
-    rec.warn(r.error() + ": vSphere 8.0 U3's TLS profiles enable TLS 1.3; a vCenter restricted to it cannot "
+    rec.warn(r.error().message + ": vSphere 8.0 U3's TLS profiles enable TLS 1.3; a vCenter restricted to it cannot "
                          "connect [I: whether the profile governs the KMIP client is unknown]");
 }
 
@@ -370,7 +392,8 @@ void tls_old(context& cx, recorder& rec) {
     p.legacy = true;
     auto c = tls_probe::connect(p);
     if (!c) {
-      rec.pass(std::string(name) + " refused: " + c.error());
+      if (!judged(c.error(), rec)) return;
+      rec.pass(std::string(name) + " refused: " + c.error().message);
       continue;
     }
     rec.fail(std::string("the KMS accepted ") + name + " (" + (*c)->cipher() +
@@ -402,8 +425,10 @@ void cert_none(context& cx, recorder& rec) {
   if (r)
     rec.warn("the KMS serves KMIP to a client without a certificate (" + *r +
              "): vCenter works, but anyone who reaches the port is served unless a credential is required");
+  else if (!judged(r.error(), rec))
+    return;
   else
-    rec.pass("refused: " + r.error());
+    rec.pass("refused: " + r.error().message);
   still_serving(cx, rec);
 }
 
@@ -707,12 +732,12 @@ void state_flow(context& cx, recorder& rec) {
     rec.fail(s.error().message + consequence);
     return;
   }
+  if (*s == spec::state::active) {
+    rec.pass("Active already (the KMS activates on Create; vCenter then skips Activate)");
+    return;
+  }
   if (*s != spec::state::pre_active) {
-    if (*s == spec::state::active)
-      rec.pass("Active already (the KMS activates on Create; vCenter then skips Activate)");
-    else
-      rec.fail("State " + std::string(spec::name_of(*s)) + consequence);
-    if (*s == spec::state::active) return;
+    rec.fail("State " + std::string(spec::name_of(*s)) + consequence);
     return;
   }
   rec.pass("Pre-Active");
@@ -921,7 +946,7 @@ void robustness(context& cx, recorder& rec) {
   auto p = probe_for(cx, &cx.o.identity);
   auto c = tls_probe::connect(p);
   if (!c) {
-    rec.fail("cannot connect: " + c.error());
+    rec.fail("cannot connect: " + c.error().message);
     return;
   }
   // A Request Message structure of 16 bytes holding one item with tag 0x000000: not a KMIP tag.
@@ -929,12 +954,12 @@ void robustness(context& cx, recorder& rec) {
                                              0x00, 0x00, 0x00, 0x04, 0xde, 0xad, 0xbe, 0xef, 0x00, 0x00, 0x00, 0x00};
   reports::evidence e{"malformed Request Message", render(garbage), {}};
   if (auto w = (*c)->write(garbage); !w) {
-    e.response = "(" + w.error() + ")";
+    e.response = "(" + w.error().message + ")";
     rec.evidence(std::move(e));
-    rec.pass("the KMS closed the connection: " + w.error());
+    rec.pass("the KMS closed the connection: " + w.error().message);
   } else {
     auto answer = (*c)->read_message();
-    e.response = answer ? render(*answer) : "(" + answer.error() + ")";
+    e.response = answer ? render(*answer) : "(" + answer.error().message + ")";
     rec.evidence(std::move(e));
     if (answer) {
       auto r = model::response_from_bytes(*answer);
@@ -942,8 +967,10 @@ void robustness(context& cx, recorder& rec) {
         rec.pass("a well-formed error: " + describe(r->batch_items.front()));
       else
         rec.warn("the answer to a malformed message is not a well-formed KMIP error");
+    } else if (answer.error().where == probe_error::stage::timeout) {
+      rec.warn("no answer and no close within the timeout: vCenter's request hangs until its own timeout");
     } else {
-      rec.pass("no answer (" + answer.error() + ")");
+      rec.pass("no answer, the connection closed (" + answer.error().message + ")");
     }
   }
   (*c)->close();

@@ -8,6 +8,9 @@
 #include "vcenter_sim/check/check.hpp"
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <map>
 #include <set>
@@ -231,6 +234,39 @@ TEST(CheckAgainstRefusedHandshake, KmipChecksFailWithTheHandshakeError) {
   }
 }
 
+// A KMS that accepts TCP connections and never speaks (a listening socket nobody accepts from): every wait ends at
+// its timeout, every check that reaches the KMS FAILs (none PASSes or WARNs on a handshake that never happened),
+// and the run completes.
+TEST(CheckAgainstSilentKms, EveryReachingCheckFailsOnItsTimeout) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(::listen(fd, 512), 0);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  auto pki_dir = tests::pki::temp_dir::create("kmip-check-silent");
+  ASSERT_TRUE(pki_dir) << pki_dir.error();
+  auto pki = tests::pki::generate(pki_dir->path(), tests::pki::key_type::ec_p256);
+  ASSERT_TRUE(pki) << pki.error();
+  check_options o;
+  o.kms = {"silent", "127.0.0.1", ntohs(a.sin_port)};
+  o.ca_files = {pki->ca_cert.string()};
+  o.identity = {pki->client_cert.string(), pki->client_key.string()};
+  o.connect_timeout = 200ms;
+  o.io_timeout = 400ms;
+  o.scale_keys = 2;
+  o.latency_polls = 1;
+  auto report = run_checks(o);
+  ::close(fd);
+  for (const auto& [id, v] : verdicts(report))
+    EXPECT_TRUE(v == reports::verdict::fail || v == reports::verdict::skip) << id << "\n" << summary(report);
+  EXPECT_NE(find_case(report, "VC-TLS-04")->message.find("did not finish within 200 ms"), std::string::npos)
+      << summary(report);
+}
+
 // Two KMSs that are not a cluster (kmipd, and PyKMIP serving the same certificates): a key created on the first
 // is not on the second, and VC-CLUSTER-01 says so.
 TEST(CheckAgainstTwoUnrelatedKms, ClusterCheckFails) {
@@ -267,6 +303,11 @@ TEST(CheckCommand, WrongAddressFailsAndStillWritesTheReport) {
   EXPECT_EQ(rc, 1) << text;
   EXPECT_NE(text.find("FAIL  VC-DV-01"), std::string::npos) << text;
   EXPECT_NE(text.find("Connection refused"), std::string::npos) << text;
+  // An unreachable KMS says nothing about its TLS: the TLS checks FAIL too, none PASSes or WARNs.
+  for (const char* id : {"VC-TLS-01", "VC-TLS-02", "VC-TLS-03", "VC-TLS-04", "VC-CERT-03"})
+    EXPECT_NE(text.find(std::string("FAIL  ") + id), std::string::npos) << id << "\n" << text;
+  EXPECT_NE(text.find("the KMS is unreachable"), std::string::npos) << text;
+  EXPECT_NE(text.find("0 passed"), std::string::npos) << text;
   for (const char* f : {"junit.xml", "report.json", "report.html"}) EXPECT_TRUE(std::filesystem::exists(dir / f)) << f;
   auto json = reports::parse_json(tests::kmipd::slurp(dir / "report.json"));
   ASSERT_TRUE(json) << json.error();

@@ -99,40 +99,45 @@ struct tls_probe::impl {
 tls_probe::tls_probe(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 tls_probe::~tls_probe() = default;
 
-common::expected<std::unique_ptr<tls_probe>, std::string> tls_probe::connect(const probe_options& o) {
+common::expected<std::unique_ptr<tls_probe>, probe_error> tls_probe::connect(const probe_options& o) {
+  using stage = probe_error::stage;
+  auto setup = [](std::string m) { return common::unexpected{probe_error{stage::setup, std::move(m)}}; };
   ERR_clear_error();
   auto p = std::make_unique<impl>();
   p->ctx = SSL_CTX_new(TLS_client_method());
-  if (!p->ctx) return common::unexpected{openssl_reason("SSL_CTX_new")};
+  if (!p->ctx) return setup(openssl_reason("SSL_CTX_new"));
   if (o.legacy) SSL_CTX_set_security_level(p->ctx, 0);
   if (o.min_version) SSL_CTX_set_min_proto_version(p->ctx, o.min_version);
   if (o.max_version) SSL_CTX_set_max_proto_version(p->ctx, o.max_version);
   std::string ciphers = o.cipher_list.empty() ? std::string("DEFAULT") : o.cipher_list;
   if (o.legacy) ciphers += ":@SECLEVEL=0";
   if (SSL_CTX_set_cipher_list(p->ctx, ciphers.c_str()) != 1)
-    return common::unexpected{openssl_reason("cipher list \"" + o.cipher_list + "\"")};
+    return setup(openssl_reason("cipher list \"" + o.cipher_list + "\""));
   if (!o.ciphersuites.empty() && SSL_CTX_set_ciphersuites(p->ctx, o.ciphersuites.c_str()) != 1)
-    return common::unexpected{openssl_reason("TLS 1.3 suites \"" + o.ciphersuites + "\"")};
+    return setup(openssl_reason("TLS 1.3 suites \"" + o.ciphersuites + "\""));
   if (!o.ca_file.empty()) {
     if (SSL_CTX_load_verify_locations(p->ctx, o.ca_file.c_str(), nullptr) != 1)
-      return common::unexpected{openssl_reason("CA file " + o.ca_file)};
+      return setup(openssl_reason("CA file " + o.ca_file));
     SSL_CTX_set_verify(p->ctx, SSL_VERIFY_PEER, nullptr);
   }
   if (!o.cert_file.empty()) {
     if (SSL_CTX_use_certificate_chain_file(p->ctx, o.cert_file.c_str()) != 1)
-      return common::unexpected{openssl_reason("client certificate " + o.cert_file)};
+      return setup(openssl_reason("client certificate " + o.cert_file));
     if (SSL_CTX_use_PrivateKey_file(p->ctx, o.key_file.c_str(), SSL_FILETYPE_PEM) != 1)
-      return common::unexpected{openssl_reason("client key " + o.key_file)};
+      return setup(openssl_reason("client key " + o.key_file));
   }
   std::string error;
   p->fd = tcp_connect(o, error);
-  if (p->fd < 0) return common::unexpected{error};
+  if (p->fd < 0) return common::unexpected{probe_error{stage::tcp, error}};
   p->ssl = SSL_new(p->ctx);
-  if (!p->ssl) return common::unexpected{openssl_reason("SSL_new")};
+  if (!p->ssl) return setup(openssl_reason("SSL_new"));
   SSL_set_fd(p->ssl, p->fd);
   if (SSL_connect(p->ssl) != 1) {
     const bool timed_out = errno == EAGAIN || errno == EWOULDBLOCK;
-    return common::unexpected{openssl_reason(timed_out ? "TLS handshake timed out" : "TLS handshake refused")};
+    if (timed_out)
+      return common::unexpected{probe_error{stage::timeout, "the TLS handshake did not finish within " +
+                                                                std::to_string(o.timeout.count()) + " ms"}};
+    return common::unexpected{probe_error{stage::refused, openssl_reason("TLS handshake refused")}};
   }
   return std::unique_ptr<tls_probe>(new tls_probe(std::move(p)));
 }
@@ -144,39 +149,50 @@ std::string tls_probe::cipher() const {
   return c ? c : "";
 }
 
-common::expected<void, std::string> tls_probe::write(std::span<const std::uint8_t> bytes) {
+namespace {
+bool timed_out() { return errno == EAGAIN || errno == EWOULDBLOCK; }
+}  // namespace
+
+common::expected<void, probe_error> tls_probe::write(std::span<const std::uint8_t> bytes) {
   ERR_clear_error();
   std::size_t done = 0;
   while (done < bytes.size()) {
     const int n = SSL_write(impl_->ssl, bytes.data() + done, static_cast<int>(bytes.size() - done));
-    if (n <= 0) return common::unexpected{openssl_reason("write")};
+    if (n <= 0) {
+      if (SSL_get_error(impl_->ssl, n) == SSL_ERROR_SYSCALL && timed_out())
+        return common::unexpected{probe_error{probe_error::stage::timeout, "writing timed out"}};
+      return common::unexpected{probe_error{probe_error::stage::refused, openssl_reason("write")}};
+    }
     done += static_cast<std::size_t>(n);
   }
   return {};
 }
 
-common::expected<std::vector<std::uint8_t>, std::string> tls_probe::read_message() {
+common::expected<std::vector<std::uint8_t>, probe_error> tls_probe::read_message() {
+  using stage = probe_error::stage;
   ERR_clear_error();
   std::vector<std::uint8_t> out(8);
-  auto read_exact = [&](std::size_t from, std::size_t count) -> common::expected<void, std::string> {
+  auto read_exact = [&](std::size_t from, std::size_t count) -> common::expected<void, probe_error> {
     std::size_t got = 0;
     while (got < count) {
       const int n = SSL_read(impl_->ssl, out.data() + from + got, static_cast<int>(count - got));
       if (n <= 0) {
         const int e = SSL_get_error(impl_->ssl, n);
-        if (e == SSL_ERROR_ZERO_RETURN) return common::unexpected{std::string("the KMS closed the connection")};
-        if (e == SSL_ERROR_SYSCALL && (errno == EAGAIN || errno == EWOULDBLOCK))
-          return common::unexpected{std::string("no answer before the timeout")};
-        return common::unexpected{openssl_reason("the connection ended")};
+        if (e == SSL_ERROR_ZERO_RETURN) return common::unexpected{probe_error{stage::refused, "the KMS closed the connection"}};
+        if (e == SSL_ERROR_SYSCALL && timed_out())
+          return common::unexpected{probe_error{stage::timeout, "no answer before the timeout"}};
+        return common::unexpected{probe_error{stage::refused, openssl_reason("the connection ended")}};
       }
       got += static_cast<std::size_t>(n);
     }
     return {};
   };
   if (auto r = read_exact(0, 8); !r) return common::unexpected{r.error()};
-  if (out[0] != 0x42 || out[3] != 0x01) return common::unexpected{std::string("the answer is not a TTLV structure")};
+  if (out[0] != 0x42 || out[3] != 0x01)
+    return common::unexpected{probe_error{stage::refused, "the answer is not a TTLV structure"}};
   const std::size_t length = (std::size_t{out[4]} << 24) | (std::size_t{out[5]} << 16) | (std::size_t{out[6]} << 8) | out[7];
-  if (length > (1u << 20)) return common::unexpected{"the answer announces " + std::to_string(length) + " bytes"};
+  if (length > (1u << 20))
+    return common::unexpected{probe_error{stage::refused, "the answer announces " + std::to_string(length) + " bytes"}};
   out.resize(8 + length);
   if (auto r = read_exact(8, length); !r) return common::unexpected{r.error()};
   return out;

@@ -29,21 +29,31 @@ struct probe_options {
   std::chrono::milliseconds timeout{5000};
 };
 
+// Why a probe failed: the local set-up (files, suite names), the TCP connection, a timeout (none of which says
+// anything about the KMS's TLS), or the KMS's refusal of what was offered (an alert, a close).
+struct probe_error {
+  enum class stage : std::uint8_t { setup, tcp, timeout, refused };
+  probe_error() = default;
+  probe_error(stage s, std::string m) : where(s), message(std::move(m)) {}
+  stage where = stage::setup;
+  std::string message;  // names the step and OpenSSL's reason
+};
+
 // An open TLS connection made by a probe.
 class tls_probe {
  public:
-  // TCP connect and handshake. The error names the step and OpenSSL's reason.
-  static common::expected<std::unique_ptr<tls_probe>, std::string> connect(const probe_options& o);
+  // TCP connect and handshake.
+  static common::expected<std::unique_ptr<tls_probe>, probe_error> connect(const probe_options& o);
   ~tls_probe();
   tls_probe(const tls_probe&) = delete;
   tls_probe& operator=(const tls_probe&) = delete;
 
   std::string protocol() const;  // "TLSv1.2"
   std::string cipher() const;    // "ECDHE-ECDSA-AES128-GCM-SHA256"
-  common::expected<void, std::string> write(std::span<const std::uint8_t> bytes);
-  // Reads one KMIP message (8-byte header, then its length), at most 1 MiB. The error tells of a close, a
-  // timeout or what is wrong with the header.
-  common::expected<std::vector<std::uint8_t>, std::string> read_message();
+  common::expected<void, probe_error> write(std::span<const std::uint8_t> bytes);
+  // Reads one KMIP message (8-byte header, then its length), at most 1 MiB. The error tells of a close (refused),
+  // a timeout, or what is wrong with the header (refused).
+  common::expected<std::vector<std::uint8_t>, probe_error> read_message();
   void close();  // close_notify, then the socket
 
  private:
