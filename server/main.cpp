@@ -146,22 +146,22 @@ int run(const std::string& config_file, bool check_only, const std::string& read
     std::cerr << "kmipd: " << store.error().message << "\n";
     return exit_config;
   }
+  spdlog::info("object store: SQLite {} (key material sealed under {})", c.sqlite_file().string(),
+               c.master_key_file.string());
+  auto engine = std::make_shared<kmipd::core::engine>(std::move(eo), std::move(*store),
+                                                      kmipd::core::environment::production(audit));
   if (c.test_faults.any()) {
     std::string names;
     for (const auto& f : kmipd::core::all_faults())
       if (c.test_faults.has(f.which)) names += (names.empty() ? "" : ", ") + std::string(f.name);
     spdlog::warn("TEST-ONLY fault personalities enabled: {} (never use this configuration in production)", names);
-    auto dropped = kmipd::core::fault_at_startup(c.test_faults, **store);
+    auto dropped = kmipd::core::fault_at_startup(c.test_faults, engine->store());
     if (!dropped) {
       std::cerr << "kmipd: " << dropped.error().message << "\n";
       return exit_config;
     }
     if (*dropped) spdlog::warn("fault keys_lost_on_restart: dropped {} objects", *dropped);
   }
-  spdlog::info("object store: SQLite {} (key material sealed under {})", c.sqlite_file().string(),
-               c.master_key_file.string());
-  auto engine = std::make_shared<kmipd::core::engine>(std::move(eo), std::move(*store),
-                                                      kmipd::core::environment::production(audit));
 
   auto srv = kmipd::net::server::start(
       so, [engine](std::span<const std::uint8_t> request, const kmipd::core::request_context& ctx) {

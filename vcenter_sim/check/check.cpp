@@ -142,11 +142,11 @@ struct context {
 };
 
 // One KMIP connection of one check. Sends vCenter's messages and records each exchange as evidence.
-class link {
+class kms_session {
  public:
-  link(context& cx, recorder& rec, kms_server server, const client_identity* identity = nullptr)
+  kms_session(context& cx, recorder& rec, kms_server server, const client_identity* identity = nullptr)
       : cx_(cx), rec_(rec), server_(std::move(server)), identity_(identity) {}
-  ~link() { close(); }
+  ~kms_session() { close(); }
 
   common::expected<void, failure> open(bool preamble = true) {
     kmip::client::connection_options co;
@@ -234,14 +234,14 @@ class link {
 };
 
 // Steps every key-based check shares.
-common::expected<std::string, failure> create_key(link& l, bool credential = false) {
+common::expected<std::string, failure> create_key(kms_session& l, bool credential = false) {
   auto r = l.call<model::create_response>(conv::create(), "Create", credential);
   if (!r) return common::unexpected{std::move(r).error()};
   if (r->unique_identifier.empty()) return common::unexpected{failure{"Create returned an empty Unique Identifier", {}, true}};
   return std::move(r->unique_identifier);
 }
 
-common::expected<spec::state, failure> state_of(link& l, const std::string& id, bool credential = false) {
+common::expected<spec::state, failure> state_of(kms_session& l, const std::string& id, bool credential = false) {
   auto r = l.call<model::get_attributes_response>(conv::get_attribute(id, "State"), "GetAttributes(State)", credential);
   if (!r) return common::unexpected{std::move(r).error()};
   const auto* a = model::find_attribute(r->attributes, "State");
@@ -250,8 +250,8 @@ common::expected<spec::state, failure> state_of(link& l, const std::string& id, 
   return *s;
 }
 
-// Opens a link and creates a key; records the step. nullopt (with the case failed) when either fails.
-std::optional<std::string> open_and_create(link& l, recorder& rec, std::string_view consequence) {
+// Opens a session and creates a key; records the step. nullopt (with the case failed) when either fails.
+std::optional<std::string> open_and_create(kms_session& l, recorder& rec, std::string_view consequence) {
   rec.step("connect and Create a key");
   if (auto o = l.open(); !o) {
     rec.fail(o.error().message);
@@ -320,7 +320,7 @@ common::expected<std::string, probe_error> probe_kmip(const probe_options& p, re
 // After a check that may have hurt the KMS: does a fresh vCenter connection still get served?
 bool still_serving(context& cx, recorder& rec) {
   rec.step("a fresh connection is still served");
-  link l(cx, rec, cx.kms);
+  kms_session l(cx, rec, cx.kms);
   if (auto o = l.open(); !o) {
     rec.fail("the KMS no longer serves new connections: " + o.error().message);
     return false;
@@ -410,7 +410,7 @@ void cert_variant(context& cx, recorder& rec, const std::optional<client_identit
     rec.skip("not run: give " + std::string(option) + " to test it");
     return;
   }
-  link l(cx, rec, cx.kms, &*id);
+  kms_session l(cx, rec, cx.kms, &*id);
   if (auto o = l.open(); !o) {
     rec.fail(o.error().message + ": " + std::string(consequence));
     return;
@@ -435,7 +435,7 @@ void cert_none(context& cx, recorder& rec) {
 void bare_connection(context& cx, recorder& rec) {
   rec.step("TLS handshake, no KMIP, close (vCenter's certificate probe and health poll, W1/W2)");
   {
-    link l(cx, rec, cx.kms);
+    kms_session l(cx, rec, cx.kms);
     if (auto o = l.open(false); !o) {
       rec.fail(o.error().message);
       return;
@@ -447,7 +447,7 @@ void bare_connection(context& cx, recorder& rec) {
 
 void discover_versions(context& cx, recorder& rec) {
   rec.step("Discover Versions with an empty payload, 1.1 header, no batch ID, as the connection's first request");
-  link l(cx, rec, cx.kms);
+  kms_session l(cx, rec, cx.kms);
   if (auto o = l.open(false); !o) {
     rec.fail(o.error().message);
     return;
@@ -486,7 +486,7 @@ void discover_versions(context& cx, recorder& rec) {
 
 void batch_ids(context& cx, recorder& rec) {
   rec.step("Discover Versions with batch ID QLKC 1 (the Add-KMS connection test and the health poll)");
-  link l(cx, rec, cx.kms);
+  kms_session l(cx, rec, cx.kms);
   if (auto o = l.open(); !o) {
     rec.fail(o.error().message);
     return;
@@ -508,7 +508,7 @@ void batch_ids(context& cx, recorder& rec) {
 
 void query(context& cx, recorder& rec) {
   rec.step("Query with Query Server Information only (the Add-KMS vendor lookup)");
-  link l(cx, rec, cx.kms);
+  kms_session l(cx, rec, cx.kms);
   if (auto o = l.open(); !o) {
     rec.fail(o.error().message);
     return;
@@ -528,7 +528,7 @@ void query(context& cx, recorder& rec) {
 
 void create(context& cx, recorder& rec) {
   rec.step("Create: Symmetric Key, AES, Encrypt|Decrypt, 256, no Name (W1 s51)");
-  link l(cx, rec, cx.kms);
+  kms_session l(cx, rec, cx.kms);
   if (auto o = l.open(); !o) {
     rec.fail(o.error().message);
     return;
@@ -559,7 +559,7 @@ bool tags_here(const context& cx, recorder& rec) {
 
 void tag_absent(context& cx, recorder& rec) {
   if (!tags_here(cx, rec)) return;
-  link l(cx, rec, cx.kms);
+  kms_session l(cx, rec, cx.kms);
   auto id = open_and_create(l, rec, "nothing to tag");
   if (!id) return;
   for (const auto& [name, value] : conv::product_tags(cx.o.profile)) {
@@ -581,7 +581,7 @@ void tag_absent(context& cx, recorder& rec) {
 }
 
 // One tagging batch and its read-back; the verdict of the step it records. False when it did not pass.
-bool tag_batch(link& l, recorder& rec, const std::string& id, const conv::tag_list& tags, std::string_view round) {
+bool tag_batch(kms_session& l, recorder& rec, const std::string& id, const conv::tag_list& tags, std::string_view round) {
   rec.step(std::string(round) + ": one message of " + std::to_string(tags.size()) + " AddAttribute items");
   auto r = l.send(conv::message(conv::add_attributes(id, tags)), "AddAttribute x" + std::to_string(tags.size()));
   const std::string consequence =
@@ -628,7 +628,7 @@ bool tag_batch(link& l, recorder& rec, const std::string& id, const conv::tag_li
 
 void tag_add(context& cx, recorder& rec) {
   if (!tags_here(cx, rec)) return;
-  link l(cx, rec, cx.kms);
+  kms_session l(cx, rec, cx.kms);
   auto id = open_and_create(l, rec, "nothing to tag");
   if (!id) return;
   tag_batch(l, rec, *id, conv::product_tags(cx.o.profile), "product tags");
@@ -636,7 +636,7 @@ void tag_add(context& cx, recorder& rec) {
 
 void tag_again(context& cx, recorder& rec) {
   if (!tags_here(cx, rec)) return;
-  link l(cx, rec, cx.kms);
+  kms_session l(cx, rec, cx.kms);
   auto id = open_and_create(l, rec, "nothing to tag");
   if (!id) return;
   if (!tag_batch(l, rec, *id, conv::identity_tags("42-check-vm", "Virtual Machine", std::string(check_x_name)),
@@ -668,7 +668,7 @@ void tag_again(context& cx, recorder& rec) {
 }
 
 void get_pre_active(context& cx, recorder& rec) {
-  link l(cx, rec, cx.kms);
+  kms_session l(cx, rec, cx.kms);
   auto id = open_and_create(l, rec, "VM encryption fails");
   if (!id) return;
   rec.step("Get of the new, Pre-Active key (vCenter Gets before it Activates, W1/W4)");
@@ -682,7 +682,7 @@ void get_pre_active(context& cx, recorder& rec) {
 }
 
 void get_key_block(context& cx, recorder& rec) {
-  link l(cx, rec, cx.kms);
+  kms_session l(cx, rec, cx.kms);
   auto id = open_and_create(l, rec, "VM encryption fails");
   if (!id) return;
   rec.step("Get with the Unique Identifier only");
@@ -721,7 +721,7 @@ void get_key_block(context& cx, recorder& rec) {
 }
 
 void state_flow(context& cx, recorder& rec) {
-  link l(cx, rec, cx.kms);
+  kms_session l(cx, rec, cx.kms);
   auto id = open_and_create(l, rec, "VM encryption fails");
   if (!id) return;
   const std::string consequence = ": vCenter uses only Active keys and activates a Pre-Active one (V-states); "
@@ -754,14 +754,14 @@ void state_flow(context& cx, recorder& rec) {
   rec.pass("Active");
 }
 
-common::expected<void, failure> activate_key(link& l, const std::string& id) {
+common::expected<void, failure> activate_key(kms_session& l, const std::string& id) {
   auto a = l.call<model::activate_response>(conv::activate(id), "Activate");
   if (!a) return common::unexpected{std::move(a).error()};
   return {};
 }
 
 void revoke(context& cx, recorder& rec) {
-  link l(cx, rec, cx.kms);
+  kms_session l(cx, rec, cx.kms);
   auto id = open_and_create(l, rec, "nothing to revoke");
   if (!id) return;
   if (auto a = activate_key(l, *id); !a) {
@@ -800,7 +800,7 @@ void revoke(context& cx, recorder& rec) {
 }
 
 void destroy(context& cx, recorder& rec) {
-  link l(cx, rec, cx.kms);
+  kms_session l(cx, rec, cx.kms);
   auto id = open_and_create(l, rec, "nothing to destroy");
   if (!id) return;
   rec.step("Destroy the Pre-Active key");
@@ -831,7 +831,7 @@ void auth_right(context& cx, recorder& rec) {
     rec.skip("not run: give --username and --password-file (vCenter sends a credential only when one is configured)");
     return;
   }
-  link l(cx, rec, cx.kms);
+  kms_session l(cx, rec, cx.kms);
   if (auto o = l.open(); !o) {
     rec.fail(o.error().message);
     return;
@@ -856,7 +856,7 @@ void auth_wrong(context& cx, recorder& rec) {
     rec.skip("not run: give --username and --password-file");
     return;
   }
-  link l(cx, rec, cx.kms);
+  kms_session l(cx, rec, cx.kms);
   if (auto o = l.open(); !o) {
     rec.fail(o.error().message);
     return;
@@ -1054,7 +1054,7 @@ void persistence(context& cx, recorder& rec) {
   std::string id;
   common::secure_bytes before;
   {
-    link l(cx, rec, cx.kms);
+    kms_session l(cx, rec, cx.kms);
     if (auto o = l.open(); !o) {
       rec.fail(o.error().message);
       return;
@@ -1088,7 +1088,7 @@ void persistence(context& cx, recorder& rec) {
   cx.kms = *moved;
   rec.pass("restarted; listening on " + cx.kms.host + ":" + std::to_string(cx.kms.port));
   rec.step("Get and GetAttributes(State) of the same key after the restart");
-  link l(cx, rec, cx.kms);
+  kms_session l(cx, rec, cx.kms);
   if (auto o = l.open(); !o) {
     rec.fail("after the restart: " + o.error().message);
     return;
@@ -1119,7 +1119,7 @@ void cluster(context& cx, recorder& rec) {
     rec.skip("not run: give --kms a second time (a second node of the same cluster) to test it");
     return;
   }
-  link a(cx, rec, cx.kms);
+  kms_session a(cx, rec, cx.kms);
   if (auto o = a.open(); !o) {
     rec.fail(o.error().message);
     return;
@@ -1132,7 +1132,7 @@ void cluster(context& cx, recorder& rec) {
   a.close();
   rec.pass("key " + *id);
   rec.step("Get, GetAttributes(State) and Activate on the second KMS");
-  link b(cx, rec, *cx.o.second_kms);
+  kms_session b(cx, rec, *cx.o.second_kms);
   if (auto o = b.open(); !o) {
     rec.fail(o.error().message);
     return;
