@@ -5,7 +5,6 @@
 #include <openssl/ssl.h>
 
 #include <algorithm>
-#include <atomic>
 #include <mutex>
 #include <set>
 
