@@ -267,6 +267,23 @@ common::expected<config, config_error> parse_config(std::string_view text, const
   KMIPD_TRY(ours.get("tls13_ciphersuites", c.tls13_ciphersuites));
   KMIPD_TRY(ours.get("allow_aes128_sha256", c.allow_aes128_sha256));
   KMIPD_TRY(ours.get("require_client_auth_eku", c.require_client_auth_eku));
+  if (const toml::node* n = ours.find("test_fault_personalities")) {
+    // TEST-ONLY (server/core/faults.hpp): each name must be a known personality.
+    const auto* list = n->as_array();
+    if (!list) return fail{config_error{"kmipd.test_fault_personalities", line_of(*n), "must be an array of strings"}};
+    for (const auto& e : *list) {
+      const auto* name = e.as_string();
+      auto f = name ? core::parse_fault(name->get()) : std::nullopt;
+      if (!f) {
+        std::string known;
+        for (const auto& i : core::all_faults()) known += (known.empty() ? "" : ", ") + std::string(i.name);
+        return fail{config_error{"kmipd.test_fault_personalities", line_of(e),
+                                 "unknown fault personality" + (name ? " \"" + name->get() + "\"" : std::string()) +
+                                     " (known: " + known + ")"}};
+      }
+      c.test_faults.enable(*f);
+    }
+  }
   KMIPD_TRY(ours.get("threads", c.threads, 0, 256));
   KMIPD_TRY(ours.get("object_cache_size", c.object_cache_size, 0, 10000000));
   KMIPD_TRY(ours.get("max_connections", c.max_connections, 1, 1000000));

@@ -20,6 +20,7 @@
 
 #include "common/expected.hpp"
 #include "common/secure.hpp"
+#include "server/core/faults.hpp"
 
 namespace kmipd {
 
@@ -71,6 +72,8 @@ struct config {
   std::chrono::milliseconds write_timeout{30000};
   std::chrono::milliseconds shutdown_timeout{10000};
   std::string log_level = "info";  // trace, debug, info, warn, error, off
+  // test_fault_personalities: TEST-ONLY misbehaviours for proving `kmip-harness check` (server/core/faults.hpp).
+  core::fault_set test_faults;
 
   // sqlite_path resolved: itself, or kmipd.sqlite inside it when it names an existing folder.
   std::filesystem::path sqlite_file() const;

@@ -97,6 +97,21 @@ TEST(Config, UnknownKeyNamesKeyAndLine) {
   EXPECT_EQ(top.line, 3u);
 }
 
+TEST(Config, TestFaultPersonalitiesAreCheckedByName) {
+  config none = parse_ok("");
+  EXPECT_FALSE(none.test_faults.any());
+  config c = parse_ok("[kmipd]\ntest_fault_personalities = [\"query_unsupported\", \"short_keys\"]\n");
+  EXPECT_TRUE(c.test_faults.has(core::fault::query_unsupported));
+  EXPECT_TRUE(c.test_faults.has(core::fault::short_keys));
+  EXPECT_FALSE(c.test_faults.has(core::fault::garbage_responses));
+  auto e = parse_fails("[kmipd]\n\ntest_fault_personalities = [\"query_unsupported\", \"no_such_fault\"]\n");
+  EXPECT_EQ(e.key, "kmipd.test_fault_personalities");
+  EXPECT_EQ(e.line, 3u);
+  EXPECT_NE(e.message.find("\"no_such_fault\""), std::string::npos) << e.message;
+  EXPECT_NE(e.message.find("add_attribute_unsupported"), std::string::npos) << e.message;  // the known ones listed
+  EXPECT_EQ(parse_fails("[kmipd]\ntest_fault_personalities = \"short_keys\"\n").message, "must be an array of strings");
+}
+
 TEST(Config, BadValuesNameKeyAndLine) {
   auto port = parse_fails("[socket_server]\n\nsocket_server_port = 70000\n");
   EXPECT_EQ(port.key, "socket_server.socket_server_port");

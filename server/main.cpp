@@ -48,7 +48,7 @@ kmip::net::server_tls_options tls_options(const kmipd::config& c) {
   o.pkcs12_password = c.tls_p12_password;
   for (const auto& ca : c.clients_ca_cert_file) o.client_ca_files.push_back(ca.string());
   o.require_client_cert = true;
-  o.require_client_auth_eku = c.require_client_auth_eku;
+  o.require_client_auth_eku = c.require_client_auth_eku || c.test_faults.has(kmipd::core::fault::client_eku_required);
   o.protocol.min_version = c.tls_min_version == "1.3" ? kmip::net::tls_version::v1_3 : kmip::net::tls_version::v1_2;
   o.protocol.cipher_list = c.tls_cipher_list;
   o.protocol.tls13_ciphersuites = c.tls13_ciphersuites;
@@ -159,6 +159,7 @@ int run(const std::string& config_file, bool check_only, const std::string& read
   kmipd::core::engine_options eo;
   eo.vendor_identification = std::string("kmip-harness kmipd ") + KMIPD_VERSION;
   eo.limits.max_message_size = c.max_message_size;
+  eo.faults = c.test_faults;
   auto store = make_store(c);
   if (!store) {
     std::cerr << "kmipd: " << store.error().message << "\n";
@@ -167,6 +168,18 @@ int run(const std::string& config_file, bool check_only, const std::string& read
   spdlog::info("engine: {} I/O threads", so.threads);
   auto engine = std::make_shared<kmipd::core::engine>(std::move(eo), std::move(*store),
                                                       kmipd::core::environment::production(audit));
+  if (c.test_faults.any()) {
+    std::string names;
+    for (const auto& f : kmipd::core::all_faults())
+      if (c.test_faults.has(f.which)) names += (names.empty() ? "" : ", ") + std::string(f.name);
+    spdlog::warn("TEST-ONLY fault personalities enabled: {} (never use this configuration in production)", names);
+    auto dropped = kmipd::core::fault_at_startup(c.test_faults, engine->store());
+    if (!dropped) {
+      std::cerr << "kmipd: " << dropped.error().message << "\n";
+      return exit_config;
+    }
+    if (*dropped) spdlog::warn("fault keys_lost_on_restart: dropped {} objects", *dropped);
+  }
 
   // record_trace: every KMIP message into a trace (docs/trace-format.md); the writer outlives the server.
   auto trace = std::make_shared<kmip::traffic::trace_writer>();

@@ -7,6 +7,7 @@
 
 #include "tools/bench_command.hpp"
 #include "tools/certs_command.hpp"
+#include "tools/check_command.hpp"
 #include "tools/command.hpp"
 #include "tools/record_command.hpp"
 #include "tools/replay_command.hpp"
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
   add_bench_command(app, chosen);
   add_record_command(app, chosen);
   add_replay_command(app, chosen);
+  add_check_command(app, chosen);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -6,6 +6,7 @@
 
 #include "kmip/client/connection.hpp"
 #include "kmip/client/typed.hpp"
+#include "vcenter_sim/conversation.hpp"
 
 namespace vcenter_sim {
 
@@ -13,8 +14,6 @@ namespace model = kmip::model;
 namespace spec = kmip::spec;
 
 namespace {
-
-constexpr spec::protocol_version kmip_1_1{1, 1};
 
 // A transport failure (try the next server) as opposed to a KMIP answer (the KMS spoke; do not fail over).
 struct task_failure {
@@ -35,16 +34,12 @@ class key_provider::session {
   // Authentication when configured. A transport failure is reported as such, a decoded response as it came.
   common::expected<model::response_message, task_failure> send(std::vector<model::request_batch_item> items,
                                                                bool credential) {
-    model::request_message m;
-    m.header.protocol_version = kmip_1_1;
     const auto& o = kp_.options_;
-    if (credential && sends_credentials(o.profile) && o.username) {
-      model::authentication auth;
-      auth.credentials.push_back(model::credential::from_username_password(*o.username, o.password));
-      m.header.authentication = std::move(auth);
-    }
+    std::optional<model::authentication> auth;
+    if (credential && sends_credentials(o.profile) && o.username)
+      auth = conversation::username_password(*o.username, o.password);
     const std::size_t count = items.size();
-    m.batch_items = std::move(items);
+    auto m = conversation::message(std::move(items), auth);
     auto bytes = model::to_bytes(m);
     if (!bytes) return fail(false, key_state::cluster_unreachable, "cannot encode the request: " + bytes.error().to_string());
     wire_event e;
@@ -92,7 +87,7 @@ class key_provider::session {
 
   // The connection's first message: an empty Discover Versions, 1.1 header, no batch ID (§1).
   common::expected<void, task_failure> preamble() {
-    auto r = send({model::make_request_item(model::discover_versions_request{})}, false);
+    auto r = send({conversation::discover_versions()}, false);
     if (!r) return common::unexpected{std::move(r).error()};
     if (r->batch_items.front().result_status != spec::result_status::success)
       return fail(true, key_state::cluster_unreachable, server_name() + ": Discover Versions failed: " +
@@ -162,10 +157,7 @@ std::vector<server_status> key_provider::statuses() const {
   return statuses_;
 }
 
-std::vector<std::uint8_t> key_provider::batch_id(std::uint32_t n) {
-  return {'Q', 'L', 'K', 'C', static_cast<std::uint8_t>(n), static_cast<std::uint8_t>(n >> 8),
-          static_cast<std::uint8_t>(n >> 16), static_cast<std::uint8_t>(n >> 24)};
-}
+std::vector<std::uint8_t> key_provider::batch_id(std::uint32_t n) { return conversation::batch_id(n); }
 
 namespace {
 
@@ -269,7 +261,7 @@ kms_result<void> key_provider::add_kms() {
     auto st = [this](std::size_t s, bool up, std::string err) { set_status(s, up, std::move(err)); };
     // Connection test: DV (preamble), then DV with batch ID QLKC 1.
     auto test = on_server<bool>(*this, options_, tls_, i, next_connection(), [](session& s) -> task_result<bool> {
-      auto r = s.send({model::make_request_item(model::discover_versions_request{}, batch_id(1))}, false);
+      auto r = s.send({conversation::discover_versions(true)}, false);
       if (!r) return common::unexpected{std::move(r).error()};
       return r->batch_items.front().result_status == spec::result_status::success;
     }, rec, st);
@@ -323,7 +315,7 @@ kms_result<void> key_provider::health_check() {
       record(e);
     }
     auto r = on_server<bool>(*this, options_, tls_, i, next_connection(), [](session& s) -> task_result<bool> {
-      auto dv = s.send({model::make_request_item(model::discover_versions_request{}, batch_id(1))}, false);
+      auto dv = s.send({conversation::discover_versions(true)}, false);
       if (!dv) return common::unexpected{std::move(dv).error()};
       return dv->batch_items.front().result_status == spec::result_status::success;
     }, [this](const wire_event& e) { record(e); }, [this](std::size_t s, bool up, std::string err) { set_status(s, up, std::move(err)); });
@@ -340,15 +332,7 @@ kms_result<void> key_provider::health_check() {
 
 kms_result<std::string> key_provider::create_key() {
   return with_session<std::string>([](session& s) -> kms_result<std::string> {
-    model::create_request c;
-    c.object_type = spec::object_type::symmetric_key;
-    // The capture's order: Algorithm, Usage Mask, Length (W1 s51).
-    c.template_attribute.attributes = {
-        model::attr::cryptographic_algorithm(spec::cryptographic_algorithm::aes),
-        model::attr::cryptographic_usage_mask(spec::cryptographic_usage_mask::encrypt |
-                                              spec::cryptographic_usage_mask::decrypt),
-        model::attr::cryptographic_length(256)};
-    auto r = s.call(std::move(c), true);
+    auto r = s.call(conversation::create_kek(), true);
     if (!r) {
       auto e = as_kms_error(std::move(r).error(), key_state::missing_in_kms);
       e.message = "Create failed: " + e.message;
@@ -363,7 +347,7 @@ kms_result<std::string> key_provider::create_key() {
 kms_result<void> key_provider::tag(const std::string& id, const std::vector<std::pair<std::string, std::string>>& attrs) {
   if (!tags_keys(options_.profile)) return {};
   return with_session<void>([&](session& s) -> kms_result<void> {
-    std::vector<model::request_batch_item> adds;
+    conversation::tag_list absent;
     for (const auto& [name, value] : attrs) {
       model::get_attributes_request g;
       g.unique_identifier = id;
@@ -376,13 +360,10 @@ kms_result<void> key_provider::tag(const std::string& id, const std::vector<std:
       }
       // [I] A present attribute is left as it is (what vCenter does then was never observed).
       if (model::find_attribute(r->attributes, name)) continue;
-      model::add_attribute_request a;
-      a.unique_identifier = id;
-      a.attribute = model::attr::text(name, value);
-      adds.push_back(model::make_request_item(std::move(a), batch_id(static_cast<std::uint32_t>(adds.size() + 1))));
+      absent.emplace_back(name, value);
     }
-    if (adds.empty()) return {};
-    auto r = s.send(std::move(adds), false);
+    if (absent.empty()) return {};
+    auto r = s.send(conversation::add_attributes(id, absent), false);
     if (!r) return common::unexpected{as_kms_error(std::move(r).error(), key_state::missing_in_kms)};
     std::string failures;
     for (const auto& item : r->batch_items)
@@ -394,13 +375,11 @@ kms_result<void> key_provider::tag(const std::string& id, const std::vector<std:
 }
 
 kms_result<void> key_provider::tag_product(const std::string& id) {
-  return tag(id, {{"x-Product_Version", std::string(product_version(options_.profile))},
-                  {"x-Vendor", "VMware, Inc."},
-                  {"x-Product", "VMware vSphere"}});
+  return tag(id, conversation::product_tags(options_.profile));
 }
 
 kms_result<void> key_provider::tag_identity(const std::string& id, const key_tags& t) {
-  return tag(id, {{"x-Identifier", t.identifier}, {"x-Component", t.component}, {"x-Name", t.name}});
+  return tag(id, conversation::identity_tags(t.identifier, t.component, t.name));
 }
 
 namespace {

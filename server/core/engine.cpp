@@ -7,6 +7,7 @@
 
 #include "kmip/ttlv/reader.hpp"
 #include "server/core/audit.hpp"
+#include "server/core/faults.hpp"
 #include "server/core/operations/operations.hpp"
 
 namespace kmipd::core {
@@ -145,7 +146,15 @@ model::response_message engine::impl::process(const model::request_message& requ
   std::vector<write_op> undo_log;
   std::size_t first_of_batch = 0;
   bool failed = false;
-  for (const auto& item : request.batch_items) {
+  for (const auto& request_item : request.batch_items) {
+    // Test-only fault personalities (faults.hpp) may rewrite the item or answer it; without any, nothing is copied.
+    std::optional<model::request_batch_item> rewritten;
+    std::optional<model::response_batch_item> faulted;
+    if (options.faults.any()) {
+      rewritten = request_item;
+      faulted = fault_before_item(options.faults, *rewritten, st);
+    }
+    const auto& item = rewritten ? *rewritten : request_item;
     operation_context octx(st, *env.clock, *env.random, random_number_generator, options, identity, ctx,
                            *version, placeholder, undo_log);
     octx.operation = item.operation;
@@ -154,6 +163,8 @@ model::response_message engine::impl::process(const model::request_message& requ
       out = failure(item, result_reason::authentication_not_successful, *auth_failure);
     } else if (item.decode_error) {
       out = failure(item, item.decode_error->reason, item.decode_error->to_string());
+    } else if (faulted) {
+      out = std::move(*faulted);
     } else if (const auto* entry = find_operation(item.operation)) {
       auto result = entry->handle(octx, item.payload);
       if (result) {
@@ -167,6 +178,7 @@ model::response_message engine::impl::process(const model::request_message& requ
       out = failure(item, result_reason::operation_not_supported,
                     "operation " + std::string(kmip::spec::name_of(item.operation)) + " is not supported by kmipd");
     }
+    if (options.faults.any()) fault_after_item(options.faults, out);
     audit(audits, ctx, identity, kmip::spec::name_of(item.operation), octx.object_id, out);
     const bool item_failed = out.result_status != result_status::success;
     response.batch_items.push_back(std::move(out));
@@ -185,6 +197,7 @@ model::response_message engine::impl::process(const model::request_message& requ
     break;  // Stop and Undo: the remaining items are not processed and not returned (1.4 Table 366)
   }
   (void)failed;
+  fault_after_message(options.faults, response);
 
   if (request.header.maximum_response_size) {
     auto bytes = model::to_bytes(response);
@@ -302,6 +315,7 @@ common::secure_bytes engine::handle_bytes(std::span<const std::uint8_t> request,
     if (decoded) {
       response = handle(*decoded, ctx);
     } else {
+      fault_on_undecodable(impl_->options.faults);
       const auto& e = decoded.error();
       response.header.protocol_version = sniff_version(request, impl_->options.limits);
       response.header.time_stamp = model::date_time{impl_->env.clock->now()};
@@ -310,7 +324,10 @@ common::secure_bytes engine::handle_bytes(std::span<const std::uint8_t> request,
       impl_->audit(ctx, ctx.identity, e.operation ? kmip::spec::name_of(*e.operation) : "-", "", item);
     }
     auto bytes = model::to_bytes(response);
-    if (bytes) return std::move(*bytes);
+    if (bytes) {
+      fault_after_encoding(impl_->options.faults, *bytes);
+      return std::move(*bytes);
+    }
     // The response could not be encoded in the request's version: say so in a minimal response.
     model::response_message fallback;
     fallback.header.protocol_version = response.header.protocol_version;

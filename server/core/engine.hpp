@@ -27,6 +27,7 @@
 #include "kmip/model/message.hpp"
 #include "kmip/ttlv/decode_limits.hpp"
 #include "server/core/environment.hpp"
+#include "server/core/faults.hpp"
 #include "server/core/object_store.hpp"
 #include "server/core/policy.hpp"
 
@@ -58,6 +59,8 @@ struct engine_options {
   // The Lease Time attribute of new objects (1.4 §3.20: the longest lease the server can serve). kmipd has no
   // Obtain Lease and enforces no lease, so the default is the largest Interval: no limit.
   std::uint32_t lease_time = 0xFFFFFFFF;
+  // TEST-ONLY fault personalities (faults.hpp); none by default.
+  fault_set faults{};
 };
 
 class engine {

@@ -81,7 +81,7 @@ std::string slurp(const std::filesystem::path& p) {
 common::expected<std::unique_ptr<kmipd_process>, std::string> kmipd_process::create(process_options options) {
   auto dir = tests::pki::temp_dir::create("kmipd-e2e");
   if (!dir) return common::unexpected{dir.error()};
-  auto pki = tests::pki::generate(dir->path() / "certs", tests::pki::key_type::ec_p256);
+  auto pki = tests::pki::generate(dir->path() / "certs", options.key);
   if (!pki) return common::unexpected{pki.error()};
   std::unique_ptr<kmipd_process> p(new kmipd_process(std::move(*dir), std::move(*pki)));
   if (options.harness_certs) {

@@ -35,6 +35,8 @@ std::string slurp(const std::filesystem::path& p);  // whole file; empty when it
 struct process_options {
   // Extra lines for the [kmipd] table of kms.toml (e.g. "max_message_size = 65536").
   std::vector<std::string> kmipd_settings;
+  // Key type of the test PKI (RSA is what AES128-SHA256, vCenter 7.0.3's suite, needs).
+  tests::pki::key_type key = tests::pki::key_type::ec_p256;
   // Serve the certificates of `kmip-harness certs --out DIR/harness-certs` (server.p12 with its password file,
   // its ca.crt trusted for clients) instead of the tests/pki server certificate: the operator's workflow of
   // docs/kmipd.md. The tests/pki files are still generated (pki()) but then not trusted by kmipd.
@@ -52,7 +54,7 @@ struct process_options {
 
 class kmipd_process {
  public:
-  // Makes the temp folder, the test PKI (EC P-256) and kms.toml. Does not start kmipd.
+  // Makes the temp folder, the test PKI (EC P-256 unless options.key says RSA) and kms.toml. Does not start kmipd.
   static common::expected<std::unique_ptr<kmipd_process>, std::string> create(process_options options = {});
 
   ~kmipd_process();  // stop(), then the temp folder is removed
