@@ -66,7 +66,9 @@ kmipd::core::store_result<std::unique_ptr<kmipd::core::object_store>> make_store
                  c.master_key_file.string());
     return std::unique_ptr<kmipd::core::object_store>(std::move(*store));
   }
-  auto store = kmipd::store::sqlite_store::open({c.sqlite_file(), c.master_key_file});
+  kmipd::store::sqlite_options so{c.sqlite_file(), c.master_key_file};
+  so.group_commit = true;  // the engine syncs after leaving its lock and before answering (object_store::sync)
+  auto store = kmipd::store::sqlite_store::open(so);
   if (!store) return common::unexpected{std::move(store).error()};
   spdlog::info("object store: SQLite {} (key material sealed under {}), cache of {} objects", c.sqlite_file().string(),
                c.master_key_file.string(), c.object_cache_size);

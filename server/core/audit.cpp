@@ -90,7 +90,8 @@ std::vector<std::string> memory_audit_sink::lines() const {
   return out;
 }
 
-file_audit_sink::file_audit_sink(const std::filesystem::path& path, fsync_policy policy) : policy_(policy) {
+file_audit_sink::file_audit_sink(const std::filesystem::path& path, fsync_policy policy)
+    : policy_(policy), syncs_([this] { return ::fdatasync(fd_) == 0; }) {
   fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "audit log " + path.string());
 }
@@ -102,19 +103,23 @@ file_audit_sink::~file_audit_sink() {
 void file_audit_sink::record(const audit_record& r) noexcept {
   try {
     const auto line = to_json_line(r);
-    std::lock_guard lock(mutex_);
-    std::size_t done = 0;
-    while (done < line.size()) {
-      auto n = ::write(fd_, line.data() + done, line.size() - done);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return;  // nothing sensible to do from here; the server's log reports disk errors elsewhere
-      }
-      done += static_cast<std::size_t>(n);
-    }
     const bool sync = policy_ == fsync_policy::every_record ||
                       (policy_ == fsync_policy::mutations && (is_mutation(r.operation) || r.result_reason));
-    if (sync) ::fdatasync(fd_);
+    {
+      std::lock_guard lock(mutex_);
+      std::size_t done = 0;
+      while (done < line.size()) {
+        auto n = ::write(fd_, line.data() + done, line.size() - done);
+        if (n < 0) {
+          if (errno == EINTR) continue;
+          return;  // nothing sensible to do from here; the server's log reports disk errors elsewhere
+        }
+        done += static_cast<std::size_t>(n);
+      }
+      if (sync) syncs_.wrote();
+    }
+    // Outside the lock: records of concurrent requests share one fdatasync.
+    if (sync) (void)syncs_.sync();
   } catch (...) {
   }
 }

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "server/core/group_sync.hpp"
+
 namespace kmipd::core {
 
 struct audit_record {
@@ -69,6 +71,7 @@ class file_audit_sink final : public audit_sink {
   std::mutex mutex_;
   int fd_ = -1;
   fsync_policy policy_;
+  group_sync syncs_;  // the fdatasync of records that must be on disk before their response
 };
 
 }  // namespace kmipd::core

@@ -83,6 +83,7 @@ class read_only_view final : public object_store {
     return common::unexpected{store_error{store_errc::io, "a write under the shared lock (redone exclusively)"}};
   }
   store_result<std::vector<std::string>> locate(const locate_filter& f) override { return inner_.locate(f); }
+  store_result<void> sync() override { return inner_.sync(); }
   bool refused() const { return refused_; }
 
  private:
@@ -240,6 +241,17 @@ model::response_message engine::handle(const model::request_message& request, co
       audits.clear();
       std::unique_lock lock(impl_->mutex);
       response = impl_->process(request, ctx, *impl_->store, audits);
+    }
+    // Outside the lock, so that concurrent writers share one sync (group commit); before answering, so that
+    // nothing is acknowledged, or read, before it is durable. Free when nothing was written meanwhile.
+    if (auto synced = impl_->store->sync(); !synced) {
+      response.batch_items.clear();
+      for (const auto& item : request.batch_items)
+        response.batch_items.push_back(failure(item, result_reason::general_failure, synced.error().message));
+      for (auto& a : audits) {
+        a.result_status = std::string(kmip::spec::name_of(kmip::spec::result_status::operation_failed));
+        a.result_reason = std::string(kmip::spec::name_of(result_reason::general_failure));
+      }
     }
     for (const auto& a : audits) impl_->env.audit->record(a);
     return response;

@@ -15,6 +15,7 @@ class memory_store final : public object_store {
  public:
   store_result<std::optional<stored_object>> get(std::string_view id) override;
   store_result<void> commit(std::vector<write_op> writes) override;
+  store_result<void> sync() override { return {}; }  // nothing to make durable
   store_result<std::vector<std::string>> locate(const locate_filter& filter) override;
 
  private:

@@ -7,7 +7,7 @@
 // it must protect it at rest). The engine is the only writer of attribute semantics; a store only keeps what it
 // is given and filters by the coarse fields of locate_filter.
 //
-// Writes are atomic per commit(): every write_op in one call lands, or none does. Each record carries a
+// Writes are atomic per commit(): every write_op in one call lands, or none does; sync() makes them durable. Each record carries a
 // version; an update or erase whose version differs from the stored one fails with store_errc::conflict
 // (optimistic concurrency, so several kmipd instances can share a PostgreSQL store).
 //
@@ -79,7 +79,13 @@ class object_store {
   // nullopt when no such object.
   virtual store_result<std::optional<stored_object>> get(std::string_view id) = 0;
   // Applies all writes atomically, in order. Versions of updated/erased records must match the stored ones.
+  // When it returns the writes are visible; they are durable once a sync() called after it has returned.
   virtual store_result<void> commit(std::vector<write_op> writes) = 0;
+  // Returns once every commit() that returned before this call is on stable storage. A store whose commit() is
+  // durable when it returns (PostgreSQL, SQLite by default) has nothing to do; one with group commit
+  // (sqlite_options::group_commit) shares one fdatasync among the writers that sync together. The engine calls
+  // it after leaving its lock and before answering; a decorator must forward it.
+  virtual store_result<void> sync() = 0;
   // Identifiers of matching objects, in creation order.
   virtual store_result<std::vector<std::string>> locate(const locate_filter& filter) = 0;
 

@@ -217,12 +217,12 @@ void log_failure(std::exception_ptr e) {
 asio::awaitable<void> http_accept_loop(server_state& st, tcp::acceptor& acceptor) {
   const bool tls = st.options.http.tls != nullptr;
   for (;;) {
-    tcp::socket socket(asio::make_strand(st.io));  // each connection on its own strand
+    tcp::socket socket(asio::make_strand(st.next_context()));  // each connection on its own strand
     auto [ec] = co_await acceptor.async_accept(socket, asio::as_tuple(asio::use_awaitable));
     if (st.stopping || ec == asio::error::operation_aborted) co_return;
     if (ec) {
       spdlog::warn("http accept: {}", ec.message());
-      asio::steady_timer pause(st.io, std::chrono::milliseconds(100));
+      asio::steady_timer pause(st.io(), std::chrono::milliseconds(100));
       co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
       continue;
     }

@@ -143,13 +143,13 @@ void log_session_failure(std::exception_ptr e) {
 asio::awaitable<void> kmip_accept_loop(server_state& st, tcp::acceptor& acceptor) {
   const bool tls = st.options.kmip.tls != nullptr;
   for (;;) {
-    tcp::socket socket(asio::make_strand(st.io));  // each connection on its own strand
+    tcp::socket socket(st.next_context());  // one thread runs that context: the connection needs no strand
     auto [ec] = co_await acceptor.async_accept(socket, asio::as_tuple(asio::use_awaitable));
     if (st.stopping || ec == asio::error::operation_aborted) co_return;
     if (ec) {
       // Out of descriptors and the like: wait a little instead of spinning.
       spdlog::warn("kmip accept: {}", ec.message());
-      asio::steady_timer pause(st.io, std::chrono::milliseconds(100));
+      asio::steady_timer pause(st.io(), std::chrono::milliseconds(100));
       co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
       continue;
     }
@@ -188,6 +188,11 @@ kmip::net::result<void> listen(tcp::acceptor& acceptor, const listener_options& 
 namespace detail {
 
 connection_slot::~connection_slot() { state.closed(*this); }
+
+server_state::server_state(server_options o, handler h) : options(std::move(o)), handle(std::move(h)) {
+  const unsigned n = options.threads == 0 ? 1 : options.threads;
+  for (unsigned i = 0; i < n; ++i) contexts.push_back(std::make_unique<boost::asio::io_context>(1));
+}
 
 std::shared_ptr<connection_slot> server_state::open(const std::string& transport,
                                                     boost::asio::any_io_executor executor,
@@ -252,10 +257,12 @@ std::string describe(const boost::asio::ip::tcp::socket& socket) {
 // ---- server ---------------------------------------------------------------------------------------------------
 
 struct server::impl {
-  impl(server_options o, handler h) : state(std::move(o), std::move(h)), work(state.io.get_executor()) {}
+  impl(server_options o, handler h) : state(std::move(o), std::move(h)) {
+    for (auto& c : state.contexts) work.push_back(asio::make_work_guard(*c));
+  }
 
   server_state state;
-  asio::executor_work_guard<asio::io_context::executor_type> work;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::optional<tcp::acceptor> kmip_acceptor;
   std::optional<tcp::acceptor> http_acceptor;
   std::uint16_t kmip_port = 0;
@@ -274,20 +281,19 @@ kmip::net::result<std::unique_ptr<server>> server::start(server_options options,
   server_state& st = p->state;
   const server_options& o = st.options;
   if (o.kmip.enabled) {
-    p->kmip_acceptor.emplace(st.io);
+    p->kmip_acceptor.emplace(st.io());
     if (auto r = listen(*p->kmip_acceptor, o.kmip, "KMIP"); !r) return common::unexpected{r.error()};
     p->kmip_port = p->kmip_acceptor->local_endpoint().port();
-    asio::co_spawn(st.io, kmip_accept_loop(st, *p->kmip_acceptor), log_session_failure);
+    asio::co_spawn(st.io(), kmip_accept_loop(st, *p->kmip_acceptor), log_session_failure);
   }
   if (o.http.enabled) {
-    p->http_acceptor.emplace(st.io);
+    p->http_acceptor.emplace(st.io());
     if (auto r = listen(*p->http_acceptor, o.http, "HTTP"); !r) return common::unexpected{r.error()};
     p->http_port = p->http_acceptor->local_endpoint().port();
-    asio::co_spawn(st.io, detail::http_accept_loop(st, *p->http_acceptor), log_session_failure);
+    asio::co_spawn(st.io(), detail::http_accept_loop(st, *p->http_acceptor), log_session_failure);
   }
-  const unsigned n = o.threads == 0 ? 1 : o.threads;
-  for (unsigned i = 0; i < n; ++i)
-    p->threads.emplace_back([&io = st.io] {
+  for (auto& context : st.contexts)
+    p->threads.emplace_back([&io = *context] {
       for (;;) {
         try {
           io.run();
@@ -311,7 +317,7 @@ void server::shutdown(std::chrono::milliseconds deadline) {
   server_state& st = impl_->state;
   st.stopping = true;
   // Stop accepting (on the io_context, where the acceptors live).
-  asio::post(st.io, [this] {
+  asio::post(st.io(), [this] {
     boost::system::error_code ec;
     if (impl_->kmip_acceptor) impl_->kmip_acceptor->close(ec);
     if (impl_->http_acceptor) impl_->http_acceptor->close(ec);
@@ -325,8 +331,8 @@ void server::shutdown(std::chrono::milliseconds deadline) {
     st.close_connections(true);
     st.wait_all_closed(std::chrono::steady_clock::now() + std::chrono::seconds(1));
   }
-  impl_->work.reset();
-  st.io.stop();
+  impl_->work.clear();
+  for (auto& context : st.contexts) context->stop();
   for (auto& t : impl_->threads)
     if (t.joinable()) t.join();
 }

@@ -1,5 +1,6 @@
 // kmipd's network front: the KMIP listener (binary TTLV over TLS, port 5696) and the HTTP API (Beast, port 9998),
-// both serving one handler (STYLE.md habit 2), on one io_context run by N threads.
+// both serving one handler (STYLE.md habit 2), on N threads, each running its own io_context; accepted
+// connections are dealt to them round robin and stay on theirs.
 //
 // KMIP sessions: TLS 1.2/1.3 handshake within handshake_timeout (mutual TLS as the context says: client CA
 // bundles, clientAuth EKU only when required, no SNI needed), identity = the verified client certificate's CN,
@@ -7,8 +8,8 @@
 // allocated) and answered in order. A connection that sends nothing is closed at idle_timeout; one whose header
 // is not a KMIP message or announces too large a one gets the handler's answer to undecodable input (Invalid
 // Message) and is closed. Connections beyond max_connections are closed at once. Every accepted socket has
-// Nagle off. One failing connection never disturbs another: each session is a coroutine on its own strand and
-// its exceptions are caught at its root.
+// Nagle off. One failing connection never disturbs another: each session is a coroutine (on one thread, or on a
+// strand for HTTP) and its exceptions are caught at its root.
 //
 // HTTP: GET /health, GET /version, GET /metrics (Prometheus text), POST /kmip with binary TTLV
 // (application/octet-stream) or KMIP JSON (application/json), answered in the same form.
@@ -52,7 +53,7 @@ using message_recorder =
 struct server_options {
   listener_options kmip{true, "0.0.0.0", 5696, nullptr};
   listener_options http{true, "0.0.0.0", 9998, nullptr};  // tls: HTTPS; a client certificate is then optional
-  unsigned threads = 2;
+  unsigned threads = 2;  // I/O threads, one io_context each (0 counts as 1)
   std::size_t max_connections = 1024;  // per listener
   kmip::ttlv::decode_limits limits;    // max_message_size is enforced by the sessions; the rest is the handler's
   std::chrono::milliseconds handshake_timeout{10000};

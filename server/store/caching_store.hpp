@@ -39,6 +39,7 @@ class caching_store final : public core::object_store {
   core::store_result<std::optional<core::stored_object>> get(std::string_view id) override;
   core::store_result<void> commit(std::vector<core::write_op> writes) override;
   core::store_result<std::vector<std::string>> locate(const core::locate_filter& filter) override;
+  core::store_result<void> sync() override { return inner_->sync(); }
 
   struct stats {
     std::uint64_t hits = 0, misses = 0;

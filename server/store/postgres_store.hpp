@@ -61,6 +61,8 @@ class postgres_store final : public core::object_store {
 
   core::store_result<std::optional<core::stored_object>> get(std::string_view id) override;
   core::store_result<void> commit(std::vector<core::write_op> writes) override;
+  // A commit is durable when it returns (PostgreSQL's synchronous_commit): nothing to do.
+  core::store_result<void> sync() override { return {}; }
   core::store_result<std::vector<std::string>> locate(const core::locate_filter& filter) override;
 
   // "user@host:port/dbname", for logs: never the password.

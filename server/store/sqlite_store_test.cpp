@@ -6,8 +6,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <thread>
+#include <vector>
 
 #include <sqlite3.h>
 
@@ -97,6 +100,47 @@ TEST(SqliteStore, AcknowledgedCreatesSurviveAnUncleanExit) {
     EXPECT_EQ((*o)->key_material, expected);
     EXPECT_EQ((*o)->owner, "vcenter");
     EXPECT_NE(model::find_attribute((*o)->attributes, "Cryptographic Length"), nullptr);
+  }
+}
+
+// kmipd's setting: Creates leave the engine's lock before their commit is durable and share the WAL's fdatasync.
+// The first group's leader is held until every Create has committed, so grouping does not depend on timing:
+// one sync covers all of them, each is answered only after it, and a fresh store on the file has them all.
+TEST(SqliteStore, ConcurrentCreatesShareOneWalSyncAndAreAllStored) {
+  using namespace std::chrono_literals;
+  temp_dir dir;
+  constexpr int n = 8;
+  auto o = dir.options();
+  o.group_commit = true;
+  auto s = sqlite_store::open(o);
+  ASSERT_TRUE(s) << s.error().message;
+  core::group_sync* group = (*s)->group_commit();
+  ASSERT_NE(group, nullptr);
+  std::atomic<bool> all_committed{false};
+  group->set_before_sync([&] { all_committed = group->await_writes(n, 10s); });
+  core::engine e(core::engine_options{}, std::move(*s),
+                 core::environment{std::make_shared<core::manual_clock>(), std::make_shared<common::seeded_random>(5),
+                                   std::make_shared<core::memory_audit_sink>()});
+  std::vector<std::string> ids(n);
+  {
+    std::vector<std::jthread> clients;
+    for (int i = 0; i < n; ++i)
+      clients.emplace_back([&, i] {
+        auto r = e.handle({{}, {model::make_request_item(aes256())}}, {"vcenter", "", "test"});
+        if (r.batch_items.size() == 1 && r.batch_items[0].result_status == kmip::spec::result_status::success)
+          ids[i] = std::get<model::create_response>(*r.batch_items[0].payload).unique_identifier;
+      });
+  }
+  EXPECT_TRUE(all_committed);
+  EXPECT_EQ(group->writes(), static_cast<std::uint64_t>(n));
+  EXPECT_EQ(group->syncs(), 1u);  // one fdatasync of the WAL for n Creates
+  auto fresh = sqlite_store::open(dir.options());
+  ASSERT_TRUE(fresh) << fresh.error().message;
+  for (const auto& id : ids) {
+    ASSERT_FALSE(id.empty());
+    auto got = (*fresh)->get(id);
+    ASSERT_TRUE(got && *got) << id;
+    EXPECT_EQ((*got)->key_material.size(), 32u);
   }
 }
 
