@@ -26,7 +26,8 @@ common::expected<void, std::string> check_password_hash(std::string_view hash);
 bool verify_password(std::string_view hash, std::string_view password);
 
 // An engine credential check for `users` (username -> hash line): the identity is the username. An unknown user
-// and a wrong password get the same answer, so the reply does not tell which usernames exist.
+// and a wrong password get the same answer, so the reply does not tell which usernames exist. A password once
+// verified is recognised afterwards by a SHA-256 digest kept in memory (vCenter repeats it in every request).
 credential_check make_credential_check(std::map<std::string, std::string> users);
 
 }  // namespace kmipd::core

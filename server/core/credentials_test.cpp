@@ -58,6 +58,10 @@ TEST(CredentialCheck, IdentityIsTheUsernameAndFailuresDoNotTellWhichPart) {
   ASSERT_FALSE(unknown);
   ASSERT_FALSE(none);
   EXPECT_EQ(wrong.error(), unknown.error());
+  // After a success, the remembered digest admits the same password only.
+  EXPECT_TRUE(check({"vcenter", "s3cret-Pw"}, ctx));
+  EXPECT_FALSE(check({"vcenter", "s3cret-Pw "}, ctx));
+  EXPECT_FALSE(check({"vcenter", "s3cret-P"}, ctx));
   EXPECT_EQ(wrong.error().find("s3cret"), std::string::npos);
 }
 
