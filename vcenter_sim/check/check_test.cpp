@@ -24,6 +24,7 @@
 #include <set>
 #include <thread>
 
+#include "server/core/credentials.hpp"
 #include "server/core/faults.hpp"
 #include "tests/kmipd/kmipd_process.hpp"
 #include "tests/support/pykmip_server.hpp"
@@ -93,7 +94,7 @@ std::unique_ptr<kmipd_process> start_kmipd(std::vector<std::string> settings) {
   return std::move(*p);
 }
 
-// Checks that need what kmipd does not offer: a Username/Password credential store, a second node.
+// Checks that need an input these runs do not give: a Username/Password credential, a second node.
 const std::set<std::string> skipped_against_kmipd = {"VC-AUTH-01", "VC-AUTH-02", "VC-CLUSTER-01"};
 
 TEST(CheckAgainstKmipd, EveryCheckPasses) {
@@ -120,8 +121,8 @@ TEST(CheckAgainstKmipd, EveryCheckPasses) {
   EXPECT_TRUE(saw_key_material) << "the Get response is not in the evidence";
 }
 
-// kmipd takes its identity from the certificate and ignores a KMIP credential: with --username the credential
-// checks run, the right one is served and the wrong one is noticed as ignored.
+// kmipd without [kmipd.credentials] takes its identity from the certificate and ignores a KMIP credential: with
+// --username the credential checks run, the right one is served and the wrong one is noticed as ignored (WARN).
 TEST(CheckAgainstKmipd, AWrongPasswordThatIsIgnoredWarns) {
   auto p = start_kmipd({});
   ASSERT_TRUE(p);
@@ -134,6 +135,43 @@ TEST(CheckAgainstKmipd, AWrongPasswordThatIsIgnoredWarns) {
   EXPECT_EQ(v.at("VC-AUTH-01"), reports::verdict::pass) << summary(report);
   EXPECT_EQ(v.at("VC-AUTH-02"), reports::verdict::warn) << summary(report);
   EXPECT_NE(find_case(report, "VC-AUTH-02")->message.find("ignores the credential"), std::string::npos);
+}
+
+// kmipd with a configured Username/Password credential ([kmipd.credentials], its hash only): the right password
+// PASSes VC-AUTH-01 and a wrong one is refused with Authentication Not Successful (VC-AUTH-02 PASS); a check
+// given a password kmipd does not know FAILs VC-AUTH-01. The password reaches neither kmipd's log, nor its audit
+// file, nor the report.
+TEST(CheckAgainstKmipd, ConfiguredCredentialPassesAuthChecksAndAWrongOneFails) {
+  const std::string password = "Vc-Auth-Passw0rd";
+  auto hash = kmipd::core::hash_password(password, 1000);
+  ASSERT_TRUE(hash) << hash.error();
+  auto p = start_kmipd({"credentials = { required = false, users = { vSphere = \"" + *hash + "\" } }"});
+  ASSERT_TRUE(p);
+  auto o = options_for(*p);
+  o.restart = nullptr;
+  o.username = "vSphere";
+  o.password = password;
+  o.profile = profile::vcenter_8_0;
+  auto report = run_checks(o);
+  auto v = verdicts(report);
+  EXPECT_EQ(v.at("VC-AUTH-01"), reports::verdict::pass) << summary(report);
+  EXPECT_EQ(v.at("VC-AUTH-02"), reports::verdict::pass) << summary(report);
+  EXPECT_EQ(render_json(report).find(password), std::string::npos);
+
+  o.password = "not-" + password;
+  auto wrong = run_checks(o);
+  v = verdicts(wrong);
+  EXPECT_EQ(v.at("VC-AUTH-01"), reports::verdict::fail) << summary(wrong);
+  EXPECT_NE(find_case(wrong, "VC-AUTH-01")->message.find("Authentication Not Successful"), std::string::npos)
+      << find_case(wrong, "VC-AUTH-01")->message;
+  EXPECT_EQ(render_json(wrong).find(password), std::string::npos);
+
+  // The audit file records both outcomes under their identities; no password anywhere kmipd writes.
+  const std::string audit = tests::kmipd::slurp(p->audit_file());
+  EXPECT_NE(audit.find("\"identity\":\"vSphere\""), std::string::npos);
+  EXPECT_NE(audit.find("Authentication Not Successful"), std::string::npos);
+  EXPECT_EQ(audit.find(password), std::string::npos);
+  EXPECT_EQ(tests::kmipd::slurp(p->log_file()).find(password), std::string::npos);
 }
 
 // vCenter 6.7 does not tag keys: the tagging checks do not apply.
