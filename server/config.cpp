@@ -6,6 +6,8 @@
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "server/core/credentials.hpp"
+
 namespace kmipd {
 namespace {
 
@@ -283,6 +285,25 @@ common::expected<config, config_error> parse_config(std::string_view text, const
       }
       c.test_faults.enable(*f);
     }
+  }
+  if (const toml::node* n = ours.find("credentials")) {
+    if (!n->is_table()) return fail{config_error{"kmipd.credentials", line_of(*n), "must be a table"}};
+    section creds(*n->as_table(), "kmipd.credentials", base);
+    KMIPD_TRY(creds.get("required", c.credentials_required));
+    if (const toml::node* u = creds.find("users")) {
+      if (!u->is_table()) return fail{config_error{"kmipd.credentials.users", line_of(*u), "must be a table"}};
+      for (const auto& [name, hash] : *u->as_table()) {
+        const std::string key = "kmipd.credentials.users." + std::string(name.str());
+        if (!hash.is_string()) return fail{config_error{key, line_of(hash), "must be a password hash string"}};
+        // The line itself is not repeated: it might be a clear password put there by mistake.
+        if (auto ok = core::check_password_hash(hash.as_string()->get()); !ok)
+          return fail{config_error{key, line_of(hash), ok.error() + " (make one with kmipd --hash-password)"}};
+        c.credential_users.emplace(std::string(name.str()), hash.as_string()->get());
+      }
+    }
+    KMIPD_TRY(creds.finish());
+    if (c.credentials_required && c.credential_users.empty())
+      return fail{config_error{"kmipd.credentials.required", line_of(*n), "is true but no users are configured"}};
   }
   KMIPD_TRY(ours.get("threads", c.threads, 0, 256));
   KMIPD_TRY(ours.get("object_cache_size", c.object_cache_size, 0, 10000000));

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -74,6 +75,12 @@ struct config {
   std::string log_level = "info";  // trace, debug, info, warn, error, off
   // test_fault_personalities: TEST-ONLY misbehaviours for proving `kmip-harness check` (server/core/faults.hpp).
   core::fault_set test_faults;
+  // [kmipd.credentials]: KMIP Username/Password credentials (docs/kmipd.md). `users` maps a username to its
+  // password hash line (server/core/credentials.hpp; `kmipd --hash-password`); a request whose credential
+  // matches runs as the username (the client certificate is still required and verified). `required`: refuse
+  // requests without a credential. No users: credentials are ignored.
+  std::map<std::string, std::string> credential_users;
+  bool credentials_required = false;
 
   // sqlite_path resolved: itself, or kmipd.sqlite inside it when it names an existing folder.
   std::filesystem::path sqlite_file() const;

@@ -112,6 +112,22 @@ TEST(Config, TestFaultPersonalitiesAreCheckedByName) {
   EXPECT_EQ(parse_fails("[kmipd]\ntest_fault_personalities = \"short_keys\"\n").message, "must be an array of strings");
 }
 
+TEST(Config, CredentialsHoldHashesAndNeverEchoAClearPassword) {
+  const std::string hash = "pbkdf2-sha256$1000$00112233445566778899aabbccddeeff$" + std::string(64, 'a');
+  config c = parse_ok("[kmipd.credentials]\nrequired = true\n[kmipd.credentials.users]\nvcenter = \"" + hash + "\"\n");
+  EXPECT_TRUE(c.credentials_required);
+  ASSERT_EQ(c.credential_users.size(), 1u);
+  EXPECT_EQ(c.credential_users.at("vcenter"), hash);
+  EXPECT_TRUE(parse_ok("").credential_users.empty());
+  auto clear = parse_fails("[kmipd.credentials.users]\n\nvcenter = \"Sup3r-Secret\"\n");
+  EXPECT_EQ(clear.key, "kmipd.credentials.users.vcenter");
+  EXPECT_EQ(clear.line, 3u);
+  EXPECT_EQ(clear.describe("kms.toml").find("Sup3r-Secret"), std::string::npos) << clear.describe("kms.toml");
+  EXPECT_NE(clear.message.find("kmipd --hash-password"), std::string::npos) << clear.message;
+  EXPECT_EQ(parse_fails("[kmipd.credentials]\nrequired = true\n").key, "kmipd.credentials.required");
+  EXPECT_EQ(parse_fails("[kmipd.credentials]\nrequierd = true\n").key, "kmipd.credentials.requierd");
+}
+
 TEST(Config, BadValuesNameKeyAndLine) {
   auto port = parse_fails("[socket_server]\n\nsocket_server_port = 70000\n");
   EXPECT_EQ(port.key, "socket_server.socket_server_port");

@@ -26,6 +26,7 @@
 #include "kmip/traffic/trace.hpp"
 #include "server/config.hpp"
 #include "server/core/audit.hpp"
+#include "server/core/credentials.hpp"
 #include "server/core/engine.hpp"
 #include "server/store/postgres_store.hpp"
 #include "server/store/caching_store.hpp"
@@ -162,6 +163,12 @@ int run(const std::string& config_file, bool check_only, const std::string& read
   eo.vendor_identification = std::string("kmip-harness kmipd ") + KMIPD_VERSION;
   eo.limits.max_message_size = c.max_message_size;
   eo.faults = c.test_faults;
+  if (!c.credential_users.empty()) {
+    eo.check_credential = kmipd::core::make_credential_check(c.credential_users);
+    eo.require_credential = c.credentials_required;
+    spdlog::info("KMIP Username/Password credentials: {} user(s), {}", c.credential_users.size(),
+                 c.credentials_required ? "required" : "optional");
+  }
   auto store = make_store(c);
   if (!store) {
     std::cerr << "kmipd: " << store.error().message << "\n";
@@ -237,14 +244,39 @@ int run(const std::string& config_file, bool check_only, const std::string& read
   return exit_ok;
 }
 
+// `kmipd --hash-password`: the password comes on standard input (never on the command line, where `ps` and shell
+// history would keep it); the hash line goes to standard output.
+int hash_password_from_stdin() {
+  std::string password;
+  std::getline(std::cin, password);
+  if (!password.empty() && password.back() == '\r') password.pop_back();
+  if (password.empty()) {
+    std::cerr << "kmipd: --hash-password: no password on standard input\n";
+    return 1;
+  }
+  auto line = kmipd::core::hash_password(password);
+  std::fill(password.begin(), password.end(), '\0');
+  if (!line) {
+    std::cerr << "kmipd: --hash-password: " << line.error() << "\n";
+    return exit_internal;
+  }
+  std::cout << *line << "\n";
+  return exit_ok;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"kmipd: a KMIP server (TLS on 5696, HTTP on 9998) for vSphere key management labs", "kmipd"};
   std::string config_file;
   bool check_only = false;
-  app.add_option("-c,--config", config_file, "configuration file (TOML; see docs/kmipd.md)")->required();
+  auto* config_opt = app.add_option("-c,--config", config_file, "configuration file (TOML; see docs/kmipd.md)");
   app.add_flag("--check", check_only, "check the configuration and the TLS files, then exit");
+  bool hash_only = false;
+  app.add_flag("--hash-password", hash_only,
+               "read a password from standard input (one line) and print its hash line for "
+               "[kmipd.credentials.users], then exit")
+      ->excludes(config_opt);
   std::string ready_file;
   app.add_option("--ready-file", ready_file,
                  "once listening, write the bound ports as JSON to this file (atomically: PATH.tmp, then rename)");
@@ -252,6 +284,11 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? exit_ok : 1;
+  }
+  if (hash_only) return hash_password_from_stdin();
+  if (config_file.empty()) {
+    std::cerr << "kmipd: --config is required\n" << app.help();
+    return 1;
   }
   try {
     return run(config_file, check_only, ready_file);

@@ -190,7 +190,8 @@ void add_ttlv_command(CLI::App& app, action& chosen) {
       ->capture_default_str()
       ->check(CLI::IsMember({"text", "json", "xml", "hex"}));
   d->add_flag("--show-key-material", decode->show_key_material,
-              "print Key Material values (redacted by default; JSON and XML then carry $KEY_MATERIAL)");
+              "print Key Material values and, in text, credential Passwords (redacted by default; JSON and XML "
+              "then carry $KEY_MATERIAL)");
   d->callback([decode, &chosen] { chosen = [decode] { return run_decode(*decode); }; });
 
   auto encode = std::make_shared<encode_options>();

@@ -113,7 +113,13 @@ void render(item_view item, std::uint32_t naming, const text_options& o, std::si
       out += ": " + t;
       break;
     }
-    case item_type::text_string: out += ": " + quoted(item.as_text()); break;
+    case item_type::text_string:
+      // A credential's Password is as secret as key material: its length only.
+      if (o.redact_key_material && item.is(spec::tag::password))
+        out += ": <" + std::to_string(item.as_text().size()) + " characters of password, redacted>";
+      else
+        out += ": " + quoted(item.as_text());
+      break;
     case item_type::byte_string:
     case item_type::big_integer: {
       auto bytes = item.type() == item_type::byte_string ? item.as_bytes() : item.as_big_integer();

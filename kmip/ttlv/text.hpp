@@ -12,7 +12,7 @@
 namespace kmip::ttlv {
 
 struct text_options {
-  bool redact_key_material = true;  // Key Material values print as their length only
+  bool redact_key_material = true;  // Key Material values and credential Passwords print as their length only
   std::size_t indent = 2;
 };
 

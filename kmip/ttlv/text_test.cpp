@@ -37,6 +37,21 @@ TEST(Text, NamesEnumsMasksAndRedactsKeyMaterial) {
   EXPECT_NE(to_text(t.root(), show).find("5A5A5A5A"), std::string::npos);
 }
 
+TEST(Text, RedactsCredentialPasswords) {
+  tree t;
+  t.begin_structure(spec::tag::credential_value);
+  t.add_text(spec::tag::username, "vSphere");
+  t.add_text(spec::tag::password, "Sup3r-Secret");
+  t.end_structure();
+  const std::string s = to_text(t.root());
+  EXPECT_NE(s.find("Username (Text String): \"vSphere\""), std::string::npos) << s;
+  EXPECT_NE(s.find("Password (Text String): <12 characters of password, redacted>"), std::string::npos) << s;
+  EXPECT_EQ(s.find("Sup3r"), std::string::npos) << s;
+  text_options show;
+  show.redact_key_material = false;
+  EXPECT_NE(to_text(t.root(), show).find("Sup3r-Secret"), std::string::npos);
+}
+
 TEST(Text, AttributeValuesAreNamedByTheirAttributeName) {
   tree t;
   t.begin_structure(spec::tag::template_attribute);

@@ -8,6 +8,7 @@
 #include "kmip/model/message.hpp"
 #include "kmip/spec/spec.hpp"
 #include "kmip/ttlv/text.hpp"
+#include "server/core/credentials.hpp"
 #include "server/core/key_wrap.hpp"
 #include "server/core/test_support.hpp"
 
@@ -559,6 +560,40 @@ TEST(Engine, CredentialCheckHook) {
   m.header.authentication->credentials[0] = model::credential::from_username_password("carol", "wrong");
   r = f.eng->handle(m, {"cert-cn", "", "test"});
   EXPECT_EQ(r.batch_items.at(0).result_reason, result_reason::authentication_not_successful);
+}
+
+// kms.toml's password hashes (credentials.hpp) in the engine: the username is the identity; a wrong password, an
+// unknown user, or no credential where one is required is Authentication Not Successful, audited under the
+// certificate's identity; no audit record holds the password.
+TEST(Engine, ConfiguredCredentials) {
+  auto hash = hash_password("vc-Passw0rd", 1000);
+  ASSERT_TRUE(hash) << hash.error();
+  engine_options o;
+  o.check_credential = make_credential_check({{"vcenter", *hash}});
+  o.require_credential = true;
+  fixture f(o);
+  const auto send = [&](std::optional<model::credential> c) {
+    model::request_message m;
+    if (c) m.header.authentication = model::authentication{{std::move(*c)}, {}};
+    m.batch_items = {model::make_request_item(aes())};
+    return f.eng->handle(m, {"cert-cn", "127.0.0.1:1", "tls"}).batch_items.at(0);
+  };
+  EXPECT_EQ(send(model::credential::from_username_password("vcenter", "vc-Passw0rd")).result_status,
+            result_status::success);
+  EXPECT_EQ(f.audit->records().back().identity, "vcenter");
+  for (auto c : {std::optional(model::credential::from_username_password("vcenter", "vc-passw0rd")),
+                 std::optional(model::credential::from_username_password("root", "vc-Passw0rd")),
+                 std::optional<model::credential>()}) {
+    const auto r = send(c);
+    EXPECT_EQ(r.result_status, result_status::operation_failed);
+    EXPECT_EQ(r.result_reason, result_reason::authentication_not_successful);
+    EXPECT_EQ(f.audit->records().back().identity, "cert-cn");
+    EXPECT_EQ(f.audit->records().back().result_reason, "Authentication Not Successful");
+    if (r.result_message) {
+      EXPECT_EQ(r.result_message->find("assw0rd"), std::string::npos) << *r.result_message;
+    }
+  }
+  for (const auto& rec : f.audit->records()) EXPECT_EQ(to_json_line(rec).find("assw0rd"), std::string::npos);
 }
 
 // ---- batches --------------------------------------------------------------------------------------------------

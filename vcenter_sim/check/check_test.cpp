@@ -9,12 +9,22 @@
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <map>
+#include <mutex>
 #include <set>
+#include <thread>
 
+#include "server/core/credentials.hpp"
 #include "server/core/faults.hpp"
 #include "tests/kmipd/kmipd_process.hpp"
 #include "tests/support/pykmip_server.hpp"
@@ -84,7 +94,7 @@ std::unique_ptr<kmipd_process> start_kmipd(std::vector<std::string> settings) {
   return std::move(*p);
 }
 
-// Checks that need what kmipd does not offer: a Username/Password credential store, a second node.
+// Checks that need an input these runs do not give: a Username/Password credential, a second node.
 const std::set<std::string> skipped_against_kmipd = {"VC-AUTH-01", "VC-AUTH-02", "VC-CLUSTER-01"};
 
 TEST(CheckAgainstKmipd, EveryCheckPasses) {
@@ -111,8 +121,8 @@ TEST(CheckAgainstKmipd, EveryCheckPasses) {
   EXPECT_TRUE(saw_key_material) << "the Get response is not in the evidence";
 }
 
-// kmipd takes its identity from the certificate and ignores a KMIP credential: with --username the credential
-// checks run, the right one is served and the wrong one is noticed as ignored.
+// kmipd without [kmipd.credentials] takes its identity from the certificate and ignores a KMIP credential: with
+// --username the credential checks run, the right one is served and the wrong one is noticed as ignored (WARN).
 TEST(CheckAgainstKmipd, AWrongPasswordThatIsIgnoredWarns) {
   auto p = start_kmipd({});
   ASSERT_TRUE(p);
@@ -125,6 +135,43 @@ TEST(CheckAgainstKmipd, AWrongPasswordThatIsIgnoredWarns) {
   EXPECT_EQ(v.at("VC-AUTH-01"), reports::verdict::pass) << summary(report);
   EXPECT_EQ(v.at("VC-AUTH-02"), reports::verdict::warn) << summary(report);
   EXPECT_NE(find_case(report, "VC-AUTH-02")->message.find("ignores the credential"), std::string::npos);
+}
+
+// kmipd with a configured Username/Password credential ([kmipd.credentials], its hash only): the right password
+// PASSes VC-AUTH-01 and a wrong one is refused with Authentication Not Successful (VC-AUTH-02 PASS); a check
+// given a password kmipd does not know FAILs VC-AUTH-01. The password reaches neither kmipd's log, nor its audit
+// file, nor the report.
+TEST(CheckAgainstKmipd, ConfiguredCredentialPassesAuthChecksAndAWrongOneFails) {
+  const std::string password = "Vc-Auth-Passw0rd";
+  auto hash = kmipd::core::hash_password(password, 1000);
+  ASSERT_TRUE(hash) << hash.error();
+  auto p = start_kmipd({"credentials = { required = false, users = { vSphere = \"" + *hash + "\" } }"});
+  ASSERT_TRUE(p);
+  auto o = options_for(*p);
+  o.restart = nullptr;
+  o.username = "vSphere";
+  o.password = password;
+  o.profile = profile::vcenter_8_0;
+  auto report = run_checks(o);
+  auto v = verdicts(report);
+  EXPECT_EQ(v.at("VC-AUTH-01"), reports::verdict::pass) << summary(report);
+  EXPECT_EQ(v.at("VC-AUTH-02"), reports::verdict::pass) << summary(report);
+  EXPECT_EQ(render_json(report).find(password), std::string::npos);
+
+  o.password = "not-" + password;
+  auto wrong = run_checks(o);
+  v = verdicts(wrong);
+  EXPECT_EQ(v.at("VC-AUTH-01"), reports::verdict::fail) << summary(wrong);
+  EXPECT_NE(find_case(wrong, "VC-AUTH-01")->message.find("Authentication Not Successful"), std::string::npos)
+      << find_case(wrong, "VC-AUTH-01")->message;
+  EXPECT_EQ(render_json(wrong).find(password), std::string::npos);
+
+  // The audit file records both outcomes under their identities; no password anywhere kmipd writes.
+  const std::string audit = tests::kmipd::slurp(p->audit_file());
+  EXPECT_NE(audit.find("\"identity\":\"vSphere\""), std::string::npos);
+  EXPECT_NE(audit.find("Authentication Not Successful"), std::string::npos);
+  EXPECT_EQ(audit.find(password), std::string::npos);
+  EXPECT_EQ(tests::kmipd::slurp(p->log_file()).find(password), std::string::npos);
 }
 
 // vCenter 6.7 does not tag keys: the tagging checks do not apply.
@@ -265,6 +312,120 @@ TEST(CheckAgainstSilentKms, EveryReachingCheckFailsOnItsTimeout) {
     EXPECT_TRUE(v == reports::verdict::fail || v == reports::verdict::skip) << id << "\n" << summary(report);
   EXPECT_NE(find_case(report, "VC-TLS-04")->message.find("did not finish within 200 ms"), std::string::npos)
       << summary(report);
+}
+
+// A TEST-ONLY TLS server that accepts every protocol version OpenSSL can still speak (TLS 1.0 up, security level
+// 0, every suite), completes the handshake, then closes: what a KMS that never disabled TLS 1.0/1.1 looks like to
+// the probes. Plain OpenSSL on 127.0.0.1, an ephemeral port, one connection at a time; every wait is bounded (the
+// accept loop polls in 100 ms steps and stops when told, a handshake gives up after 2 s).
+class legacy_tls_server {
+ public:
+  static std::unique_ptr<legacy_tls_server> start(const tests::pki::files& pki, std::string& error) {
+    auto s = std::unique_ptr<legacy_tls_server>(new legacy_tls_server);
+    s->ctx_ = SSL_CTX_new(TLS_server_method());
+    if (!s->ctx_) return error = "SSL_CTX_new failed", nullptr;
+    SSL_CTX_set_security_level(s->ctx_, 0);
+    if (SSL_CTX_set_min_proto_version(s->ctx_, TLS1_VERSION) != 1 ||
+        SSL_CTX_set_cipher_list(s->ctx_, "ALL:@SECLEVEL=0") != 1 ||
+        SSL_CTX_use_certificate_chain_file(s->ctx_, pki.server_chain.c_str()) != 1 ||
+        SSL_CTX_use_PrivateKey_file(s->ctx_, pki.server_key.c_str(), SSL_FILETYPE_PEM) != 1)
+      return error = "server context: " + openssl_error(), nullptr;
+    s->fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (s->fd_ < 0 || ::bind(s->fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(s->fd_, 64) != 0 ||
+        ::getsockname(s->fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0)
+      return error = std::string("listening socket: ") + std::strerror(errno), nullptr;
+    s->port_ = ntohs(a.sin_port);
+    s->thread_ = std::thread([p = s.get()] { p->serve(); });
+    return s;
+  }
+  ~legacy_tls_server() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    if (fd_ >= 0) ::close(fd_);
+    SSL_CTX_free(ctx_);
+  }
+  std::uint16_t port() const { return port_; }
+  // The protocols of the handshakes that completed ("TLSv1", "TLSv1.1", ...).
+  std::set<std::string> negotiated() const {
+    std::scoped_lock l(mutex_);
+    return negotiated_;
+  }
+
+ private:
+  legacy_tls_server() = default;
+  static std::string openssl_error() {
+    char buf[256] = {};
+    ERR_error_string_n(ERR_get_error(), buf, sizeof buf);
+    return buf;
+  }
+  void serve() {
+    while (!stop_) {
+      pollfd pfd{fd_, POLLIN, 0};
+      if (::poll(&pfd, 1, 100) <= 0) continue;
+      const int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) continue;
+      timeval tv{2, 0};
+      ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      ::setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+      SSL* ssl = SSL_new(ctx_);
+      SSL_set_fd(ssl, c);
+      if (SSL_accept(ssl) == 1) {
+        {
+          std::scoped_lock l(mutex_);
+          negotiated_.insert(SSL_get_version(ssl));
+        }
+        SSL_shutdown(ssl);
+      }
+      ERR_clear_error();
+      SSL_free(ssl);
+      ::close(c);
+    }
+  }
+  SSL_CTX* ctx_ = nullptr;
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  mutable std::mutex mutex_;
+  std::set<std::string> negotiated_;
+};
+
+// VC-TLS-04 can fail: against a KMS that still accepts TLS 1.0 and 1.1, it FAILs and names both. (kmipd refuses
+// them by construction, so no kmipd personality can show this.)
+TEST(CheckAgainstLegacyTlsServer, OldProtocolsAcceptedFailTheCheck) {
+  auto dir = tests::pki::temp_dir::create("kmip-check-legacy");
+  ASSERT_TRUE(dir) << dir.error();
+  auto pki = tests::pki::generate(dir->path(), tests::pki::key_type::rsa_2048);
+  ASSERT_TRUE(pki) << pki.error();
+  std::string error;
+  auto server = legacy_tls_server::start(*pki, error);
+  ASSERT_TRUE(server) << error;
+  check_options o;
+  o.kms = {"legacy-tls", "127.0.0.1", server->port()};
+  o.ca_files = {pki->ca_cert.string()};
+  o.identity = {pki->client_cert.string(), pki->client_key.string()};
+  o.connect_timeout = 1s;
+  o.io_timeout = 1s;
+  o.scale_keys = 2;
+  o.latency_polls = 1;
+  o.parallel_tasks = 1;
+  auto report = run_checks(o);
+  const auto* tls = find_case(report, "VC-TLS-04");
+  ASSERT_TRUE(tls);
+  EXPECT_EQ(tls->verdict, reports::verdict::fail) << summary(report);
+  EXPECT_NE(tls->message.find("the KMS accepted TLS 1.0"), std::string::npos) << tls->message;
+  // Both handshakes are steps of the check, and each FAILed.
+  ASSERT_EQ(tls->steps.size(), 2u) << summary(report);
+  for (const auto& st : tls->steps) EXPECT_EQ(st.verdict, reports::verdict::fail) << st.detail;
+  EXPECT_NE(tls->steps[1].detail.find("the KMS accepted TLS 1.1"), std::string::npos) << tls->steps[1].detail;
+  // The server really negotiated them (the verdict is not a misread error).
+  const auto seen = server->negotiated();
+  EXPECT_TRUE(seen.contains("TLSv1")) << ::testing::PrintToString(seen);
+  EXPECT_TRUE(seen.contains("TLSv1.1")) << ::testing::PrintToString(seen);
 }
 
 // Two KMSs that are not a cluster (kmipd, and PyKMIP serving the same certificates): a key created on the first

@@ -6,6 +6,8 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -83,6 +85,42 @@ int tcp_connect(const probe_options& o, std::string& error) {
   return fd;
 }
 
+// OpenSSL writes to the socket with write(2): a peer that has closed its end raises SIGPIPE, whose default action
+// ends the whole process (`kmip-harness check` against a KMS that hangs up after the handshake). For its lifetime
+// this blocks SIGPIPE in the calling thread, then discards a SIGPIPE raised meanwhile; the write itself fails with
+// EPIPE, which the caller reports. Nothing process-wide is changed.
+class sigpipe_blocked {
+ public:
+  sigpipe_blocked() {
+    sigemptyset(&pipe_);
+    sigaddset(&pipe_, SIGPIPE);
+    sigset_t pending;
+    sigemptyset(&pending);
+    sigpending(&pending);
+    was_pending_ = sigismember(&pending, SIGPIPE) == 1;
+    pthread_sigmask(SIG_BLOCK, &pipe_, &old_);
+  }
+  ~sigpipe_blocked() {
+    if (!was_pending_) {
+      sigset_t pending;
+      sigemptyset(&pending);
+      sigpending(&pending);
+      if (sigismember(&pending, SIGPIPE) == 1) {
+        const timespec now{0, 0};
+        sigtimedwait(&pipe_, nullptr, &now);
+      }
+    }
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+  sigpipe_blocked(const sigpipe_blocked&) = delete;
+  sigpipe_blocked& operator=(const sigpipe_blocked&) = delete;
+
+ private:
+  sigset_t pipe_{};
+  sigset_t old_{};
+  bool was_pending_ = false;
+};
+
 }  // namespace
 
 struct tls_probe::impl {
@@ -132,6 +170,7 @@ common::expected<std::unique_ptr<tls_probe>, probe_error> tls_probe::connect(con
   p->ssl = SSL_new(p->ctx);
   if (!p->ssl) return setup(openssl_reason("SSL_new"));
   SSL_set_fd(p->ssl, p->fd);
+  const sigpipe_blocked no_sigpipe;
   if (SSL_connect(p->ssl) != 1) {
     const bool timed_out = errno == EAGAIN || errno == EWOULDBLOCK;
     if (timed_out)
@@ -157,6 +196,7 @@ common::expected<void, probe_error> tls_probe::write(std::span<const std::uint8_
   ERR_clear_error();
   std::size_t done = 0;
   while (done < bytes.size()) {
+    const sigpipe_blocked no_sigpipe;
     const int n = SSL_write(impl_->ssl, bytes.data() + done, static_cast<int>(bytes.size() - done));
     if (n <= 0) {
       if (SSL_get_error(impl_->ssl, n) == SSL_ERROR_SYSCALL && timed_out())
@@ -199,7 +239,10 @@ common::expected<std::vector<std::uint8_t>, probe_error> tls_probe::read_message
 }
 
 void tls_probe::close() {
-  if (impl_->ssl) SSL_shutdown(impl_->ssl);
+  if (impl_->ssl) {
+    const sigpipe_blocked no_sigpipe;
+    SSL_shutdown(impl_->ssl);
+  }
   if (impl_->fd >= 0) {
     ::close(impl_->fd);
     impl_->fd = -1;

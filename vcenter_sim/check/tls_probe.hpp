@@ -1,7 +1,8 @@
 // Raw TLS handshakes for the compatibility checks: which protocol versions and suites a KMS accepts, and bytes
 // written as they are (a malformed message). Plain OpenSSL over a socket rather than kmip::net, because the
 // probes must offer what kmip::net refuses by design (TLS 1.0 and 1.1) and send what the KMIP client refuses to
-// (garbage). Every step is bounded by the probe's timeout; nothing here throws.
+// (garbage). Every step is bounded by the probe's timeout; nothing here throws, and a KMS that hangs up never
+// ends the process with SIGPIPE (the probe's writes block it in the calling thread; the write then fails).
 #pragma once
 
 #include <chrono>
