@@ -233,8 +233,11 @@ class engine {
     out.line = p.request->line;
     out.title = title_of(*p.request);
     if (options_.timing) {
-      const auto due = start + std::chrono::microseconds(p.request->time_us - first_time_us_);
-      std::this_thread::sleep_until(due);  // recorded pacing is what the user asked for, not synchronisation
+      const std::chrono::microseconds offset(p.request->time_us - first_time_us_);
+      if (options_.wait_until_offset)
+        options_.wait_until_offset(offset);
+      else
+        std::this_thread::sleep_until(start + offset);  // recorded pacing is what the user asked for
     }
     const auto t0 = std::chrono::steady_clock::now();
     exchange(p, open, out);

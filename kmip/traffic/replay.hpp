@@ -18,6 +18,7 @@
 //                    algorithm or length differ, the batch is shaped differently, or the exchange failed.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -96,6 +97,9 @@ struct replay_options {
   bool serial = false;   // one thread, requests in recorded order
   bool timing = false;   // wait to send each request at its recorded offset from the first one
   std::vector<mask_rule> masks;
+  // With `timing`: blocks until `offset` after the replay's start (the recorded gap of the request from the first
+  // frame). Empty means sleeping on the steady clock; tests inject their own to check the pacing without a clock.
+  std::function<void(std::chrono::microseconds offset)> wait_until_offset;
 };
 
 // Replays `frames` (as read from a trace or an importer). Never throws for a KMS's behaviour.

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -16,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include "common/random.hpp"
 #include "kmip/traffic/importers.hpp"
@@ -80,6 +82,38 @@ TEST(ReplayCaptures, AgainstKmipdOverTlsOnlyImprovementsDiffer) {
     print(r);
     expect_only_improvements(r, log->frames.size() / 2);
   }
+}
+
+// --timing paces requests by the recorded gaps. The wait is injected, so the test checks the requested delays
+// themselves (each request's offset from the first frame, in recorded order) without timing anything by the clock.
+TEST(ReplayCaptures, TimingWaitsForEachRequestAtItsRecordedOffset) {
+  auto kmipd = tests::kmipd::kmipd_process::create();
+  ASSERT_TRUE(kmipd) << kmipd.error();
+  auto failure = (*kmipd)->start();
+  ASSERT_FALSE(failure) << *failure;
+  auto log = import_pykmip_log(captures / "vmware-2.log");
+  ASSERT_TRUE(log) << log.error();
+  std::int64_t first = log->frames.front().time_us;
+  for (const auto& f : log->frames) first = std::min(first, f.time_us);
+  std::vector<std::chrono::microseconds> expected;
+  for (const auto& f : log->frames)
+    if (f.direction == direction::request) expected.emplace_back(f.time_us - first);
+  std::stable_sort(expected.begin(), expected.end());
+  ASSERT_GT(expected.back(), expected.front()) << "the capture needs gaps between requests for this test to mean anything";
+
+  std::vector<std::chrono::microseconds> requested;
+  replay_options o;
+  o.serial = true;
+  o.timing = true;
+  o.wait_until_offset = [&](std::chrono::microseconds offset) { requested.push_back(offset); };
+  auto r = replay(log->frames, tls_connector(tests::kmipd::client_options(**kmipd)), o);
+  EXPECT_EQ(requested, expected);
+  expect_only_improvements(r, log->frames.size() / 2);
+
+  requested.clear();
+  o.timing = false;  // without --timing nothing waits
+  replay(log->frames, tls_connector(tests::kmipd::client_options(**kmipd)), o);
+  EXPECT_TRUE(requested.empty());
 }
 
 TEST(ReplayCaptures, AgainstPyKmipReproducesTheRecordedResponses) {
