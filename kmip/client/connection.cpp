@@ -1,6 +1,11 @@
 // The client connection: kmip/net's connect, handshake and message I/O strung together with the client's
 // deadlines, and net::error mapped to client_error. The only translation unit of kmip/client that includes the
 // Asio stream and OpenSSL headers.
+//
+// Two transports with one behaviour: coroutine mode drives an Asio TLS stream on the caller's executor; blocking
+// mode drives net::blocking_tls_client on the calling thread (poll() deadlines, no event loop), so that its
+// awaitables complete without suspending and block_on() costs a coroutine frame, not a round of the io_context's
+// reactor and a timer per step. The tests run both.
 #include "kmip/client/connection.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -10,6 +15,7 @@
 #include <optional>
 #include <utility>
 
+#include "kmip/net/blocking_tls.hpp"
 #include "kmip/net/message_io.hpp"
 #include "kmip/net/tls_stream.hpp"
 
@@ -23,14 +29,19 @@ struct connection::impl {
   asio::any_io_executor executor;
   connection_options options;
   net::tls_context_ptr tls;  // built on first connect unless shared
-  std::optional<net::tls_stream> stream;
+  std::optional<net::tls_stream> stream;  // coroutine mode
+  net::blocking_tls_client sync;          // blocking mode
   bool open = false;
   bool answered = false;  // a response arrived on the current connection
 
   std::string peer() const { return options.host + ":" + std::to_string(options.port); }
 
+  // Blocking mode's exchange, on the calling thread.
+  result<common::secure_bytes> exchange_now(std::span<const std::uint8_t> request, const ttlv::decode_limits& limits);
+
   void drop() noexcept {
     if (stream) net::close_now(*stream);
+    sync.close_now();
     open = false;
   }
 };
@@ -67,12 +78,38 @@ client_error exchange_error(const net::error& e, bool answered) {
   return from_net(e, errc::io);
 }
 
+// Errors of connecting. Resolving and the TCP connect map as in an exchange; every failure of the handshake but a
+// timeout is the handshake's, including a peer that hung up during it.
+client_error connect_error(const net::error& e) {
+  if (e.code == net::errc::resolve || e.code == net::errc::connect || e.code == net::errc::config)
+    return exchange_error(e, true);
+  return from_net(e, e.code == net::errc::timeout ? errc::timeout : errc::tls_handshake);
+}
+
 std::chrono::milliseconds remaining(clock::time_point deadline) {
   const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock::now());
   return std::max(left, std::chrono::milliseconds(1));
 }
 
 }  // namespace
+
+result<common::secure_bytes> connection::impl::exchange_now(std::span<const std::uint8_t> request,
+                                                            const ttlv::decode_limits& limits) {
+  const auto deadline = clock::now() + options.io_timeout;
+  auto sent = sync.write_message(request, options.io_timeout);
+  if (!sent) {
+    // A refused request (not one message) leaves the connection intact; anything else does not.
+    if (sent.error().code != net::errc::framing) drop();
+    return common::unexpected{exchange_error(sent.error(), answered)};
+  }
+  auto response = sync.read_message(limits, remaining(deadline));
+  if (!response) {
+    drop();
+    return common::unexpected{exchange_error(response.error(), answered)};
+  }
+  answered = true;
+  return std::move(*response);
+}
 
 // ---- construction ----------------------------------------------------------------------------------------------
 
@@ -128,6 +165,14 @@ asio::awaitable<result<void>> connection::async_connect() {
       if (!ctx) co_return common::unexpected{from_net(ctx.error(), errc::config)};
       s.tls = std::move(*ctx);
     }
+    if (s.own_io) {
+      s.open = false;
+      if (auto c = s.sync.connect(s.tls, s.options.tls, s.options.host, s.options.port, s.options.connect_timeout); !c)
+        co_return common::unexpected{connect_error(c.error())};
+      s.open = true;
+      s.answered = false;
+      co_return result<void>{};
+    }
     s.stream.emplace(s.executor, *s.tls);
     if (auto r = net::prepare_client_session(s.stream->native_handle(), s.options.tls, s.options.host); !r)
       co_return common::unexpected{from_net(r.error(), errc::config)};
@@ -137,14 +182,12 @@ asio::awaitable<result<void>> connection::async_connect() {
                                            s.options.connect_timeout);
     if (!tcp) {
       s.drop();
-      co_return common::unexpected{exchange_error(tcp.error(), true)};
+      co_return common::unexpected{connect_error(tcp.error())};
     }
     auto hs = co_await net::async_handshake(*s.stream, asio::ssl::stream_base::client, remaining(deadline), s.peer());
     if (!hs) {
       s.drop();
-      // Everything but a timeout is the handshake's failure, including a peer that hung up during it.
-      co_return common::unexpected{
-          from_net(hs.error(), hs.error().code == net::errc::timeout ? errc::timeout : errc::tls_handshake)};
+      co_return common::unexpected{connect_error(hs.error())};
     }
     s.open = true;
     s.answered = false;
@@ -158,8 +201,11 @@ asio::awaitable<result<void>> connection::async_connect() {
 asio::awaitable<result<common::secure_bytes>> connection::async_exchange(std::span<const std::uint8_t> request) {
   impl& s = *impl_;
   try {
-    if (!s.open || !s.stream)
+    if (!s.open || (!s.stream && !s.own_io))
       co_return common::unexpected{client_error{errc::not_connected, "not connected to " + s.peer()}};
+    ttlv::decode_limits limits;
+    limits.max_message_size = s.options.max_response_size;
+    if (s.own_io) co_return s.exchange_now(request, limits);
     const auto deadline = clock::now() + s.options.io_timeout;
     auto sent = co_await net::async_write_message(*s.stream, request, s.options.io_timeout);
     if (!sent) {
@@ -167,8 +213,6 @@ asio::awaitable<result<common::secure_bytes>> connection::async_exchange(std::sp
       if (sent.error().code != net::errc::framing) s.drop();
       co_return common::unexpected{exchange_error(sent.error(), s.answered)};
     }
-    ttlv::decode_limits limits;
-    limits.max_message_size = s.options.max_response_size;
     auto response = co_await net::async_read_message(*s.stream, limits, remaining(deadline));
     if (!response) {
       s.drop();
@@ -184,7 +228,10 @@ asio::awaitable<result<common::secure_bytes>> connection::async_exchange(std::sp
 
 asio::awaitable<void> connection::async_close() {
   impl& s = *impl_;
-  if (s.stream && s.open) {
+  if (s.own_io && s.open) {
+    s.open = false;
+    s.sync.close(s.options.close_timeout);
+  } else if (s.stream && s.open) {
     s.open = false;
     co_await net::async_close(*s.stream, s.options.close_timeout);  // never throws; closes the socket
   } else {
@@ -250,7 +297,9 @@ bool connection::is_open() const noexcept { return impl_ && impl_->open; }
 bool connection::is_blocking() const noexcept { return impl_ && impl_->own_io != nullptr; }
 const connection_options& connection::options() const noexcept { return impl_->options; }
 std::string connection::tls_session() const {
-  return impl_ && impl_->open && impl_->stream ? net::describe_session(*impl_->stream) : std::string();
+  if (!impl_ || !impl_->open) return {};
+  if (impl_->own_io) return impl_->sync.describe_session();
+  return impl_->stream ? net::describe_session(*impl_->stream) : std::string();
 }
 asio::any_io_executor connection::get_executor() const { return impl_->executor; }
 

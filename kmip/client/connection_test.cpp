@@ -1,6 +1,10 @@
 // The client connection against the in-process TLS responder on 127.0.0.1: round trips, every failure category
 // with the reason a user would need, deadlines measured, and the coroutine API with many connections on one
 // io_context. No sleeps: a test waits on the operation under test, bounded by its own timeout.
+//
+// The connection has two transports (blocking mode: net::blocking_tls_client on the calling thread; coroutine
+// mode: an Asio TLS stream on the caller's executor) with one contract, so every behavioural test runs on both:
+// ConnectionTest is parameterised by the mode, and `subject` drives the connection the way that mode's user would.
 #include "kmip/client/connection.hpp"
 
 #include <gtest/gtest.h>
@@ -62,10 +66,56 @@ connection_options options_for(std::uint16_t port, key_type keys = key_type::ec_
   return o;
 }
 
-TEST(ConnectionTest, RawExchangeRoundTrip) {
+enum class transport { blocking, coroutine };
+
+// A connection in one mode, driven through that mode's API: the blocking calls, or the awaitables run to
+// completion on an io_context the test owns.
+class subject {
+ public:
+  subject(transport t, const connection_options& o)
+      : t_(t), c_(t == transport::blocking ? connection(o) : connection(io_.get_executor(), o)) {}
+
+  result<void> connect() { return t_ == transport::blocking ? c_.connect() : run(c_.async_connect()); }
+  result<common::secure_bytes> exchange(std::span<const std::uint8_t> request) {
+    return t_ == transport::blocking ? c_.exchange(request) : run(c_.async_exchange(request));
+  }
+  void close() {
+    if (t_ == transport::blocking) return c_.close();
+    (void)run([](connection& c) -> asio::awaitable<result<bool>> {
+      co_await c.async_close();
+      co_return true;
+    }(c_));
+  }
+  bool is_open() const { return c_.is_open(); }
+  std::string tls_session() const { return c_.tls_session(); }
+
+ private:
+  template <class T>
+  result<T> run(asio::awaitable<result<T>> op) {
+    std::optional<result<T>> out;
+    asio::co_spawn(io_, [&]() -> asio::awaitable<void> { out.emplace(co_await std::move(op)); }, asio::detached);
+    io_.restart();
+    io_.run();
+    if (!out) return common::unexpected{client_error{errc::io, "the test's io_context stopped early"}};
+    return std::move(*out);
+  }
+
+  transport t_;
+  asio::io_context io_;  // coroutine mode's executor; declared before the connection that uses it
+  connection c_;
+};
+
+class ConnectionTest : public ::testing::TestWithParam<transport> {};
+
+INSTANTIATE_TEST_SUITE_P(Transports, ConnectionTest, ::testing::Values(transport::blocking, transport::coroutine),
+                         [](const ::testing::TestParamInfo<transport>& i) {
+                           return i.param == transport::blocking ? "Blocking" : "Coroutine";
+                         });
+
+TEST_P(ConnectionTest, RawExchangeRoundTrip) {
   auto server = start({});
   ASSERT_NE(server, nullptr);
-  connection c(options_for(server->port()));
+  subject c(GetParam(), options_for(server->port()));
   auto connected = c.connect();
   ASSERT_TRUE(connected) << connected.error().to_string();
   EXPECT_TRUE(c.is_open());
@@ -86,54 +136,54 @@ TEST(ConnectionTest, RawExchangeRoundTrip) {
   EXPECT_EQ(records[0].peer->common_name, tests::pki::client_common_name);
 }
 
-TEST(ConnectionTest, ExchangeBeforeConnectIsNotConnected) {
-  connection c(options_for(1));
+TEST_P(ConnectionTest, ExchangeBeforeConnectIsNotConnected) {
+  subject c(GetParam(), options_for(1));
   auto r = c.exchange(testing::discover_versions_request());
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().category, errc::not_connected);
 }
 
-TEST(ConnectionTest, BadTlsFilesAreAConfigErrorNamingTheFile) {
+TEST_P(ConnectionTest, BadTlsFilesAreAConfigErrorNamingTheFile) {
   connection_options o = options_for(1);
   o.tls.cert_file = "/nonexistent/dir/client.crt";
-  connection c(o);
+  subject c(GetParam(), o);
   auto r = c.connect();
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().category, errc::config);
   EXPECT_NE(r.error().message.find("/nonexistent/dir/client.crt"), std::string::npos) << r.error().message;
 }
 
-TEST(ConnectionTest, RefusedConnectionIsConnectError) {
+TEST_P(ConnectionTest, RefusedConnectionIsConnectError) {
   std::uint16_t port = 0;
   {
     asio::io_context io;
     asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
     port = a.local_endpoint().port();
   }  // closed: nothing listens there now
-  connection c(options_for(port));
+  subject c(GetParam(), options_for(port));
   auto r = c.connect();
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().category, errc::connect) << r.error().to_string();
   EXPECT_NE(r.error().message.find("refused"), std::string::npos) << r.error().message;
 }
 
-TEST(ConnectionTest, UnknownHostIsResolveError) {
+TEST_P(ConnectionTest, UnknownHostIsResolveError) {
   connection_options o = options_for(5696);
   o.host = "no-such-host.invalid";  // RFC 6761: never resolves
-  connection c(o);
+  subject c(GetParam(), o);
   auto r = c.connect();
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().category, errc::resolve) << r.error().to_string();
   EXPECT_NE(r.error().message.find("no-such-host.invalid"), std::string::npos) << r.error().message;
 }
 
-TEST(ConnectionTest, HandshakeWithSilentServerTimesOut) {
+TEST_P(ConnectionTest, HandshakeWithSilentServerTimesOut) {
   // A listening socket that never accepts: the kernel completes the TCP handshake, nobody answers the ClientHello.
   asio::io_context io;
   asio::ip::tcp::acceptor silent(io, {asio::ip::make_address("127.0.0.1"), 0});
   connection_options o = options_for(silent.local_endpoint().port());
   o.connect_timeout = 300ms;
-  connection c(o);
+  subject c(GetParam(), o);
   const auto start_time = steady::now();
   auto r = c.connect();
   const auto took = steady::now() - start_time;
@@ -144,7 +194,7 @@ TEST(ConnectionTest, HandshakeWithSilentServerTimesOut) {
   EXPECT_LT(took, 2300ms);
 }
 
-TEST(ConnectionTest, Tls11OnlyServerIsAHandshakeError) {
+TEST_P(ConnectionTest, Tls11OnlyServerIsAHandshakeError) {
   const auto& pki = testing::shared_pki(key_type::rsa_2048);
   auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
   SSL_CTX_set_security_level(ctx->native_handle(), 0);
@@ -157,7 +207,7 @@ TEST(ConnectionTest, Tls11OnlyServerIsAHandshakeError) {
   auto server = testing::responder::start(std::move(ro));
   ASSERT_TRUE(server) << server.error().message;
 
-  connection c(options_for((*server)->port(), key_type::rsa_2048));
+  subject c(GetParam(), options_for((*server)->port(), key_type::rsa_2048));
   auto r = c.connect();
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().category, errc::tls_handshake) << r.error().to_string();
@@ -165,7 +215,7 @@ TEST(ConnectionTest, Tls11OnlyServerIsAHandshakeError) {
   EXPECT_FALSE(c.is_open());
 }
 
-TEST(ConnectionTest, UntrustedClientCertificateIsAHandshakeErrorTls12) {
+TEST_P(ConnectionTest, UntrustedClientCertificateIsAHandshakeErrorTls12) {
   responder_setup setup;
   setup.max_version = net::tls_version::v1_2;
   auto server = start(setup);
@@ -174,14 +224,14 @@ TEST(ConnectionTest, UntrustedClientCertificateIsAHandshakeErrorTls12) {
   const auto& pki = testing::shared_pki();
   o.tls.cert_file = pki.untrusted_client_cert.string();
   o.tls.key_file = pki.untrusted_client_key.string();
-  connection c(o);
+  subject c(GetParam(), o);
   auto r = c.connect();
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().category, errc::tls_handshake) << r.error().to_string();
   EXPECT_NE(r.error().message.find("unknown ca"), std::string::npos) << r.error().message;
 }
 
-TEST(ConnectionTest, UntrustedClientCertificateIsAHandshakeErrorTls13) {
+TEST_P(ConnectionTest, UntrustedClientCertificateIsAHandshakeErrorTls13) {
   // With TLS 1.3 the client finishes its handshake before the server has judged its certificate; the verdict
   // (an alert) arrives on the first read, and must still be reported as a handshake failure.
   auto server = start({});
@@ -191,7 +241,7 @@ TEST(ConnectionTest, UntrustedClientCertificateIsAHandshakeErrorTls13) {
   o.tls.cert_file = pki.untrusted_client_cert.string();
   o.tls.key_file = pki.untrusted_client_key.string();
   for (int attempt = 0; attempt < 5; ++attempt) {
-    connection c(o);
+    subject c(GetParam(), o);
     client_error e;
     if (auto r = c.connect(); !r) {
       e = r.error();
@@ -205,14 +255,14 @@ TEST(ConnectionTest, UntrustedClientCertificateIsAHandshakeErrorTls13) {
   }
 }
 
-TEST(ConnectionTest, ServerNeverAnsweringTimesOutWithinIoTimeout) {
+TEST_P(ConnectionTest, ServerNeverAnsweringTimesOutWithinIoTimeout) {
   responder_setup setup;
   setup.mode = testing::misbehaviour::never_answer;
   auto server = start(setup);
   ASSERT_NE(server, nullptr);
   connection_options o = options_for(server->port());
   o.io_timeout = 300ms;
-  connection c(o);
+  subject c(GetParam(), o);
   ASSERT_TRUE(c.connect());
   const auto start_time = steady::now();
   auto r = c.exchange(testing::discover_versions_request());
@@ -228,12 +278,12 @@ TEST(ConnectionTest, ServerNeverAnsweringTimesOutWithinIoTimeout) {
   EXPECT_EQ(again.error().category, errc::not_connected);
 }
 
-TEST(ConnectionTest, HugeResponseHeaderFailsBeforeAllocating) {
+TEST_P(ConnectionTest, HugeResponseHeaderFailsBeforeAllocating) {
   responder_setup setup;
   setup.mode = testing::misbehaviour::huge_header;
   auto server = start(setup);
   ASSERT_NE(server, nullptr);
-  connection c(options_for(server->port()));
+  subject c(GetParam(), options_for(server->port()));
   ASSERT_TRUE(c.connect());
   testing::reset_largest_allocation();
   const auto start_time = steady::now();
@@ -248,12 +298,12 @@ TEST(ConnectionTest, HugeResponseHeaderFailsBeforeAllocating) {
   EXPECT_LT(largest, std::size_t{1} << 20) << "an allocation of " << largest << " bytes happened";
 }
 
-TEST(ConnectionTest, ResponseAboveConfiguredLimitIsRefused) {
+TEST_P(ConnectionTest, ResponseAboveConfiguredLimitIsRefused) {
   auto server = start({});
   ASSERT_NE(server, nullptr);
   connection_options o = options_for(server->port());
   o.max_response_size = 64;  // the canned response is larger
-  connection c(o);
+  subject c(GetParam(), o);
   ASSERT_TRUE(c.connect());
   auto r = c.exchange(testing::discover_versions_request());
   ASSERT_FALSE(r);
@@ -261,12 +311,12 @@ TEST(ConnectionTest, ResponseAboveConfiguredLimitIsRefused) {
   EXPECT_EQ(r.error().codec, ttlv::errc::message_too_large);
 }
 
-TEST(ConnectionTest, TruncatedResponseThenCloseIsClosedByPeer) {
+TEST_P(ConnectionTest, TruncatedResponseThenCloseIsClosedByPeer) {
   responder_setup setup;
   setup.mode = testing::misbehaviour::truncate_then_close;
   auto server = start(setup);
   ASSERT_NE(server, nullptr);
-  connection c(options_for(server->port()));
+  subject c(GetParam(), options_for(server->port()));
   ASSERT_TRUE(c.connect());
   auto r = c.exchange(testing::discover_versions_request());
   ASSERT_FALSE(r);
@@ -274,12 +324,12 @@ TEST(ConnectionTest, TruncatedResponseThenCloseIsClosedByPeer) {
   EXPECT_NE(r.error().message.find("reading the message body"), std::string::npos) << r.error().message;
 }
 
-TEST(ConnectionTest, ServerClosingAfterHandshakeIsClosedByPeer) {
+TEST_P(ConnectionTest, ServerClosingAfterHandshakeIsClosedByPeer) {
   responder_setup setup;
   setup.mode = testing::misbehaviour::close_after_handshake;
   auto server = start(setup);
   ASSERT_NE(server, nullptr);
-  connection c(options_for(server->port()));
+  subject c(GetParam(), options_for(server->port()));
   ASSERT_TRUE(c.connect());
   auto r = c.exchange(testing::discover_versions_request());
   ASSERT_FALSE(r);
@@ -287,22 +337,22 @@ TEST(ConnectionTest, ServerClosingAfterHandshakeIsClosedByPeer) {
   EXPECT_EQ(r.error().category, errc::closed_by_peer) << r.error().to_string();
 }
 
-TEST(ConnectionTest, ResponseSentByteByByteIsReadWhole) {
+TEST_P(ConnectionTest, ResponseSentByteByByteIsReadWhole) {
   responder_setup setup;
   setup.mode = testing::misbehaviour::byte_by_byte;
   auto server = start(setup);
   ASSERT_NE(server, nullptr);
-  connection c(options_for(server->port()));
+  subject c(GetParam(), options_for(server->port()));
   ASSERT_TRUE(c.connect());
   auto r = c.exchange(testing::discover_versions_request());
   ASSERT_TRUE(r) << r.error().to_string();
   EXPECT_EQ(*r, testing::discover_versions_response(all_versions));
 }
 
-TEST(ConnectionTest, RequestThatIsNotOneMessageIsRefusedAndTheConnectionSurvives) {
+TEST_P(ConnectionTest, RequestThatIsNotOneMessageIsRefusedAndTheConnectionSurvives) {
   auto server = start({});
   ASSERT_NE(server, nullptr);
-  connection c(options_for(server->port()));
+  subject c(GetParam(), options_for(server->port()));
   ASSERT_TRUE(c.connect());
   const auto request = testing::discover_versions_request();
   auto bad = c.exchange(std::span(request).first(request.size() - 8));
@@ -312,7 +362,7 @@ TEST(ConnectionTest, RequestThatIsNotOneMessageIsRefusedAndTheConnectionSurvives
   EXPECT_TRUE(c.exchange(request));
 }
 
-TEST(ConnectionTest, BlockingCallsRefuseToRunOnAnExternalExecutor) {
+TEST(ConnectionModes, BlockingCallsRefuseToRunOnAnExternalExecutor) {
   asio::io_context io;
   connection c(io.get_executor(), options_for(1));
   EXPECT_FALSE(c.is_blocking());
@@ -321,7 +371,7 @@ TEST(ConnectionTest, BlockingCallsRefuseToRunOnAnExternalExecutor) {
   EXPECT_EQ(r.error().category, errc::config);
 }
 
-TEST(ConnectionTest, ManyCoroutineConnectionsOnOneIoContext) {
+TEST(ConnectionModes, ManyCoroutineConnectionsOnOneIoContext) {
   auto server = start({});
   ASSERT_NE(server, nullptr);
   constexpr int connections = 8;
