@@ -11,16 +11,22 @@
 //   kmip.server.session.S  "Stopping session: S"                               -> end of the connection
 // The log's times are local wall-clock times without a zone; they are taken as UTC.
 #include <fcntl.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <memory>
+#include <set>
 #include <sstream>
 
 #include "common/hex.hpp"
+#include "kmip/net/peer_identity.hpp"
 #include "kmip/traffic/importers.hpp"
 #include "kmip/ttlv/decode_limits.hpp"
 #include "kmip/ttlv/framer.hpp"
@@ -219,6 +225,14 @@ bool looks_like_trace(const std::filesystem::path& file) {
 }  // namespace kmip::traffic
 
 // ---- pcap + key log, through tshark ------------------------------------------------------------------------
+//
+// Two tshark passes over the capture, both with the key log and `-d tcp.port==PORT,tls`:
+//   handshake  the ServerHello (type 2) and Certificate (type 11) messages on the port: from the server, the
+//              negotiated version (TLS 1.3 says it in the supported_versions extension, the legacy field then
+//              says 1.2) and cipher suite; from the client, its DER certificates (its own first). TLS 1.3 sends
+//              the client's Certificate encrypted: tshark decrypts it with the key log's handshake secrets.
+//   data       every decrypted application-data record on the port: frame, time, stream, addresses, bytes.
+// tshark prints several values of one field in a frame comma-separated; numbers come as "0x0303".
 namespace kmip::traffic {
 namespace {
 
@@ -277,7 +291,141 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
   return out;
 }
 
+// "Running as user ..." is tshark's warning when run as root, not part of any error.
+std::string tshark_errors(std::string err) {
+  if (auto p = err.find("Running as user"); p != std::string::npos) err.erase(p, err.find('\n', p) - p + 1);
+  while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) err.pop_back();
+  return err;
+}
+
+// Runs `tshark -n -r CAPTURE ARGS...` and returns its output. Errors name the capture; a capture cut short names
+// the frame it ends in (counted by one more pass, on that error only).
+common::expected<std::string, std::string> run_tshark(const std::string& name, const std::vector<std::string>& args) {
+  std::vector<std::string> argv{"tshark", "-n", "-r", name};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto r = run_capture(argv);
+  if (!r) return common::unexpected(name + ": running tshark: " + r.error());
+  if (r->status == 127)
+    return common::unexpected(name + ": tshark not found (Debian package tshark; scripts/install-deps.sh installs it)");
+  if (r->status == 0) return std::move(r->out);
+  const std::string err = tshark_errors(r->err);
+  if (err.find("cut short") != std::string::npos) {
+    std::uint64_t whole = 0;
+    if (auto count = run_capture({"tshark", "-n", "-r", name, "-T", "fields", "-e", "frame.number"}))
+      for (auto line : split(count->out, '\n'))
+        if (!line.empty()) whole = std::strtoull(std::string(line).c_str(), nullptr, 10);
+    return common::unexpected(name + ": frame " + std::to_string(whole + 1) +
+                              ": the capture is truncated in the middle of this packet (" + err + ")");
+  }
+  return common::unexpected(name + ": tshark failed (exit " + std::to_string(r->status) + "): " + err);
+}
+
+std::string_view first_value(std::string_view field) { return field.substr(0, field.find(',')); }
+
+std::uint16_t hex_number(std::string_view field) {
+  return static_cast<std::uint16_t>(std::strtoul(std::string(first_value(field)).c_str(), nullptr, 16));
+}
+
+std::string hex16(std::uint16_t v) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "0x%04X", v);
+  return buf;
+}
+
+struct x509_free_deleter {
+  void operator()(X509* p) const noexcept { X509_free(p); }
+};
+
+// The subject of a DER certificate in the form the recording proxy writes (net::identity_of, RFC 2253), or why
+// there is none: under identity_of's rules (exactly one CN) the proxy would record none either. Not verified: the
+// import has no CA to verify with.
+common::expected<std::string, std::string> certificate_subject(std::span<const std::uint8_t> der) {
+  const unsigned char* p = der.data();
+  std::unique_ptr<X509, x509_free_deleter> cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  if (!cert) return common::unexpected(std::string("the client certificate does not parse as DER X.509"));
+  auto id = net::identity_of(cert.get());
+  if (!id) return common::unexpected(id.error().message);
+  return id->subject;
+}
+
+// What one TCP stream's handshake said.
+struct handshake_facts {
+  tls_facts tls;
+  std::uint64_t frame = 0;  // of the ServerHello, or 0 when none was seen
+  std::vector<std::string> unknown;  // "client subject (why)", one per fact that stays empty
+  bool client_certificate_seen = false;
+};
+
+// Parses the handshake pass. Keyed by tshark's TCP stream number.
+std::map<std::uint64_t, handshake_facts> parse_handshakes(std::string_view out, std::uint16_t port) {
+  std::map<std::uint64_t, handshake_facts> streams;
+  for (auto line : split(out, '\n')) {
+    auto f = split(line, '\t');
+    if (f.size() < 7) continue;
+    const std::uint64_t frame_no = std::strtoull(std::string(f[0]).c_str(), nullptr, 10);
+    auto& h = streams[std::strtoull(std::string(f[1]).c_str(), nullptr, 10)];
+    const bool from_server = std::strtoul(std::string(f[2]).c_str(), nullptr, 10) == port;
+    if (from_server) {
+      if (f[5].empty()) continue;  // the server's Certificate in a frame of its own
+      if (h.frame == 0) h.frame = frame_no;
+      const std::uint16_t version = hex_number(f[4].empty() ? f[3] : f[4]);
+      h.tls.version = tls_version_name(version);
+      if (h.tls.version.empty()) h.unknown.push_back("version (" + hex16(version) + " is not a TLS version)");
+      const std::uint16_t suite = hex_number(f[5]);
+      h.tls.cipher = openssl_cipher_name(suite);
+      if (h.tls.cipher.empty()) h.unknown.push_back("cipher (suite " + hex16(suite) + " unknown to OpenSSL)");
+    } else if (!h.client_certificate_seen) {
+      h.client_certificate_seen = true;
+      if (f[6].empty()) {
+        h.unknown.push_back("client subject (the client sent no certificate)");
+        continue;
+      }
+      auto der = common::from_hex(first_value(f[6]));
+      auto subject = der ? certificate_subject(*der)
+                         : common::expected<std::string, std::string>(
+                               common::unexpected(std::string("tshark printed the certificate not as hex")));
+      if (subject) h.tls.client_subject = *subject;
+      else h.unknown.push_back("client subject (frame " + std::to_string(frame_no) + ": " + subject.error() + ")");
+    }
+  }
+  for (auto& [stream, h] : streams)
+    if (!h.client_certificate_seen && h.frame != 0)
+      h.unknown.push_back("client subject (no client Certificate message: none was asked for, the session was "
+                          "resumed, or TLS 1.3 and the key log lacks its CLIENT_HANDSHAKE_TRAFFIC_SECRET)");
+  return streams;
+}
+
 }  // namespace
+
+std::string openssl_cipher_name(std::uint16_t iana) {
+  struct ctx_free {
+    void operator()(SSL_CTX* p) const noexcept { SSL_CTX_free(p); }
+  };
+  struct ssl_free {
+    void operator()(SSL* p) const noexcept { SSL_free(p); }
+  };
+  // SSL_CIPHER_find looks the two bytes up among every suite the method implements, enabled or not.
+  std::unique_ptr<SSL_CTX, ctx_free> ctx(SSL_CTX_new(TLS_method()));
+  if (!ctx) return {};
+  std::unique_ptr<SSL, ssl_free> ssl(SSL_new(ctx.get()));
+  if (!ssl) return {};
+  const unsigned char wire[2] = {static_cast<unsigned char>(iana >> 8), static_cast<unsigned char>(iana & 0xff)};
+  const SSL_CIPHER* c = SSL_CIPHER_find(ssl.get(), wire);
+  if (c == nullptr) return {};
+  const char* n = SSL_CIPHER_get_name(c);
+  return n == nullptr ? std::string() : std::string(n);
+}
+
+std::string tls_version_name(std::uint16_t wire) {
+  switch (wire) {
+    case 0x0300: return "SSLv3";
+    case 0x0301: return "TLSv1";
+    case 0x0302: return "TLSv1.1";
+    case 0x0303: return "TLSv1.2";
+    case 0x0304: return "TLSv1.3";
+    default: return {};
+  }
+}
 
 common::expected<import_result, std::string> import_pcap(const std::filesystem::path& capture,
                                                          const std::filesystem::path& keylog, std::uint16_t port) {
@@ -287,30 +435,43 @@ common::expected<import_result, std::string> import_pcap(const std::filesystem::
   if (keylog.empty() || !std::filesystem::is_regular_file(keylog, ec) || std::filesystem::file_size(keylog, ec) == 0)
     return common::unexpected(name + ": no TLS key log (" + (keylog.empty() ? std::string("none given") : keylog.string() + " missing or empty") +
                               "): a capture of KMIP over TLS cannot be decrypted without the client's key log");
-  auto r = run_capture({"tshark", "-n", "-r", name, "-o", "tls.keylog_file:" + keylog.string(), "-d",
-                        "tcp.port==" + std::to_string(port) + ",tls", "-Y", "data", "-T", "fields", "-E",
-                        "separator=/t", "-e", "frame.number", "-e", "frame.time_epoch", "-e", "tcp.stream", "-e",
-                        "ip.src", "-e", "ipv6.src", "-e", "tcp.srcport", "-e", "ip.dst", "-e", "ipv6.dst", "-e",
-                        "tcp.dstport", "-e", "data.data"});
-  if (!r) return common::unexpected(name + ": running tshark: " + r.error());
-  if (r->status == 127)
-    return common::unexpected(name + ": tshark not found (Debian package tshark; scripts/install-deps.sh installs it)");
-  if (r->status != 0) {
-    std::string err = r->err;
-    if (auto p = err.find("Running as user"); p != std::string::npos) err.erase(p, err.find('\n', p) - p + 1);
-    return common::unexpected(name + ": tshark failed (exit " + std::to_string(r->status) + "): " + err);
-  }
+  const std::string on_port = "tcp.port == " + std::to_string(port);
+  const std::vector<std::string> tls_on_port{"-o", "tls.keylog_file:" + keylog.string(), "-d",
+                                             "tcp.port==" + std::to_string(port) + ",tls"};
+  auto with = [&](std::vector<std::string> more) {
+    auto args = tls_on_port;
+    args.insert(args.end(), more.begin(), more.end());
+    return args;
+  };
+  auto hello = run_tshark(name, with({"-Y", "(tls.handshake.type == 2 || tls.handshake.type == 11) && " + on_port,
+                                      "-T", "fields", "-E", "separator=/t", "-e", "frame.number", "-e",
+                                      "tcp.stream", "-e", "tcp.srcport", "-e", "tls.handshake.version", "-e",
+                                      "tls.handshake.extensions.supported_version", "-e",
+                                      "tls.handshake.ciphersuite", "-e", "tls.handshake.certificate"}));
+  if (!hello) return common::unexpected(hello.error());
+  auto handshakes = parse_handshakes(*hello, port);
+  std::erase_if(handshakes, [](const auto& h) { return h.second.frame == 0; });
+  auto r = run_tshark(name, with({"-Y", "data && " + on_port, "-T", "fields", "-E", "separator=/t", "-e",
+                                  "frame.number", "-e", "frame.time_epoch", "-e", "tcp.stream", "-e", "ip.src",
+                                  "-e", "ipv6.src", "-e", "tcp.srcport", "-e", "ip.dst", "-e", "ipv6.dst", "-e",
+                                  "tcp.dstport", "-e", "data.data"}));
+  if (!r) return common::unexpected(r.error());
+  if (handshakes.empty())
+    return common::unexpected(name + ": no TLS handshake (ServerHello) on TCP port " + std::to_string(port) +
+                              ": the port is wrong, the traffic on it is not TLS, or the capture began after the "
+                              "handshakes");
 
   struct stream_state {
     std::uint64_t id = 0;
     std::string peer;
     common::secure_bytes pending[2];  // 0: client to server, 1: server to client
     std::uint64_t pending_frame[2] = {0, 0};
+    std::uint64_t not_tls_bytes = 0, not_tls_frame = 0;  // data of a stream without a TLS handshake
   };
   std::map<std::uint64_t, stream_state> streams;
   import_result result;
   std::size_t lines = 0;
-  for (auto line : split(r->out, '\n')) {
+  for (auto line : split(*r, '\n')) {
     if (line.empty()) continue;
     ++lines;
     auto f = split(line, '\t');
@@ -325,6 +486,11 @@ common::expected<import_result, std::string> import_pcap(const std::filesystem::
     const int dir = src_port == port ? 1 : 0;
     auto& s = streams[stream];
     s.id = stream + 1;
+    if (!handshakes.contains(stream)) {  // not decrypted TLS: bytes tshark could not take for TLS records
+      if (s.not_tls_frame == 0) s.not_tls_frame = frame_no;
+      s.not_tls_bytes += (f[9].size() + 1) / 2;
+      continue;
+    }
     if (s.peer.empty()) s.peer = dir == 0 ? src + ":" + std::to_string(src_port) : dst + ":" + dst_port;
     for (auto hex : split(f[9], ',')) {
       auto bytes = common::from_hex(hex);
@@ -352,6 +518,7 @@ common::expected<import_result, std::string> import_pcap(const std::filesystem::
         out.direction = dir == 0 ? direction::request : direction::response;
         out.time_us = static_cast<std::int64_t>(epoch * 1e6);
         out.peer = s.peer;
+        out.tls = handshakes.at(stream).tls;
         out.line = frame_no;
         out.message.assign(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(st.size));
         buf.erase(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(st.size));
@@ -360,16 +527,28 @@ common::expected<import_result, std::string> import_pcap(const std::filesystem::
       }
     }
   }
-  for (auto& [id, s] : streams)
+  std::set<std::uint64_t> has_frames;  // streams that gave messages
+  for (const auto& f : result.frames) has_frames.insert(f.connection - 1);
+  for (auto& [id, s] : streams) {
+    if (s.not_tls_bytes != 0)
+      result.skipped.push_back(name + ": frame " + std::to_string(s.not_tls_frame) + ": stream " +
+                               std::to_string(id) + ": " + std::to_string(s.not_tls_bytes) + " bytes on port " +
+                               std::to_string(port) + " without a TLS handshake in the capture (skipped)");
     for (int d = 0; d < 2; ++d)
       if (!s.pending[d].empty())
         result.skipped.push_back(name + ": frame " + std::to_string(s.pending_frame[d]) + ": stream " +
                                  std::to_string(id) + ": " + std::to_string(s.pending[d].size()) +
                                  " bytes that never formed a whole message (skipped)");
+  }
+  for (const auto& [stream, h] : handshakes)
+    if (has_frames.contains(stream))
+      for (const auto& what : h.unknown)
+        result.skipped.push_back(name + ": frame " + std::to_string(h.frame) + ": stream " + std::to_string(stream) +
+                                 ": TLS " + what + " left empty");
   if (result.frames.empty())
     return common::unexpected(name + ": nothing decrypted on TCP port " + std::to_string(port) + " with the key log " +
                               keylog.string() + " (" + std::to_string(lines) +
-                              " data records): the keys do not belong to this capture, or the port is wrong");
+                              " data records): the keys do not belong to this capture");
   return result;
 }
 

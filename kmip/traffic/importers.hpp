@@ -29,11 +29,21 @@ common::expected<import_result, std::string> import_pykmip_log(const std::filesy
 common::expected<import_result, std::string> parse_pykmip_log(std::string_view text, std::string_view name);
 
 // Decrypts `capture` with `keylog` by running tshark, treating TCP port `port` as TLS (the KMS's port: messages
-// from it are responses). Connection IDs are tshark's TCP stream numbers plus one. Errors name the file (and
-// frame): tshark missing, no key log, nothing decrypted (wrong keys or port). Bytes of a stream that never form
-// a whole message are skipped and listed.
+// from it are responses). Connection IDs are tshark's TCP stream numbers plus one. The TLS facts of each
+// connection come from its handshake (a second tshark pass): version and cipher from the ServerHello, the client
+// subject from the client's Certificate message (TLS 1.3 sends it encrypted: the key log decrypts it). Errors name
+// the file (and frame): tshark missing, no key log, a truncated or unreadable capture, no TLS handshake on the
+// port, nothing decrypted (wrong keys). Listed in `skipped`: bytes of a stream that never form a whole message,
+// data of a stream without a TLS handshake, and, once per connection, TLS facts that could not be determined.
 common::expected<import_result, std::string> import_pcap(const std::filesystem::path& capture,
                                                          const std::filesystem::path& keylog, std::uint16_t port);
+
+// OpenSSL's name (SSL_CIPHER_get_name) of the cipher suite with IANA number `iana`: 0x1302 gives
+// "TLS_AES_256_GCM_SHA384", 0x003C "AES128-SHA256". Empty when this OpenSSL does not know the suite.
+std::string openssl_cipher_name(std::uint16_t iana);
+// SSL_get_version's name of a TLS protocol version on the wire: 0x0303 gives "TLSv1.2", 0x0304 "TLSv1.3".
+// Empty for anything else.
+std::string tls_version_name(std::uint16_t wire);
 
 // Whether the file looks like a trace (its first non-blank character is '{') rather than a log.
 bool looks_like_trace(const std::filesystem::path& file);

@@ -16,6 +16,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -336,13 +337,29 @@ class tshark_capture {
   std::filesystem::path log_;
 };
 
-TEST(PcapImport, ACaptureWithItsKeyLogImportsIntoTheTraceTheProxyRecorded) {
-  auto kms = tests::kmipd::kmipd_process::create();
+// What the proxy's listener and our client negotiate for a capture: OpenSSL's default (TLS 1.3 with
+// TLS_AES_256_GCM_SHA384), or TLS 1.2 with vCenter 7.0.3's AES128-SHA256 (RSA key exchange: an RSA PKI).
+enum class capture_tls { v1_3, v1_2_aes128_sha256 };
+
+struct captured {
+  std::unique_ptr<tests::kmipd::kmipd_process> kms;
+  std::uint16_t port = 0;  // the proxy's, where the capture was taken
+  std::filesystem::path file, keylog;
+};
+
+// vmware-2.log's conversation, played by our client (SSLKEYLOGFILE-style key log on) through the recording proxy in
+// front of kmipd, captured with tshark on lo; the capture with its key log imports into the proxy's trace: the same
+// frames, directions, bytes, peers, connection grouping and TLS facts, with nothing skipped.
+void capture_then_import(capture_tls mode, captured& out) {
+  tests::kmipd::process_options options;
+  if (mode == capture_tls::v1_2_aes128_sha256) options.key = tests::pki::key_type::rsa_2048;
+  auto kms = tests::kmipd::kmipd_process::create(options);
   ASSERT_TRUE(kms) << kms.error();
-  auto failure = (*kms)->start();
+  out.kms = std::move(*kms);
+  auto failure = out.kms->start();
   ASSERT_FALSE(failure) << *failure;
-  const auto& pki = (*kms)->pki();
-  const auto dir = (*kms)->dir();
+  const auto& pki = out.kms->pki();
+  const auto dir = out.kms->dir();
 
   trace_writer writer;
   ASSERT_TRUE(writer.open(dir / "proxy.trace"));
@@ -350,20 +367,27 @@ TEST(PcapImport, ACaptureWithItsKeyLogImportsIntoTheTraceTheProxyRecorded) {
   po.listener_tls.cert_file = pki.server_cert.string();
   po.listener_tls.key_file = pki.server_key.string();
   po.listener_tls.client_ca_files.push_back(pki.ca_cert.string());
-  po.upstream = tests::kmipd::client_options(**kms);
+  if (mode == capture_tls::v1_2_aes128_sha256) po.listener_tls.protocol.allow_aes128_sha256 = true;
+  po.upstream = tests::kmipd::client_options(*out.kms);
   auto proxy = record_proxy::start(po, writer);
   ASSERT_TRUE(proxy) << proxy.error();
+  out.port = (*proxy)->port();
+  out.file = dir / "capture.pcapng";
+  out.keylog = dir / "keys.log";
 
   tshark_capture capture;
-  auto started = capture.start(dir / "capture.pcapng", (*proxy)->port(), dir / "tshark.log");
+  auto started = capture.start(out.file, out.port, dir / "tshark.log");
   ASSERT_FALSE(started) << *started;
 
-  // Our client, with SSLKEYLOGFILE-style key logging, plays vCenter's recorded conversation through the proxy.
   auto log = import_pykmip_log(captures / "vmware-2.log");
   ASSERT_TRUE(log) << log.error();
-  auto client = tests::kmipd::client_options(**kms);
-  client.port = (*proxy)->port();
-  client.tls.keylog_file = (dir / "keys.log").string();
+  auto client = tests::kmipd::client_options(*out.kms);
+  client.port = out.port;
+  client.tls.keylog_file = out.keylog.string();
+  if (mode == capture_tls::v1_2_aes128_sha256) {
+    client.tls.protocol.max_version = net::tls_version::v1_2;
+    client.tls.protocol.cipher_list = "AES128-SHA256";  // all vCenter 7.0.3 offered that was taken
+  }
   replay_options serial;
   serial.serial = true;
   auto played = replay(log->frames, tls_connector(client), serial);
@@ -374,9 +398,18 @@ TEST(PcapImport, ACaptureWithItsKeyLogImportsIntoTheTraceTheProxyRecorded) {
 
   auto recorded = read_trace(dir / "proxy.trace");
   ASSERT_TRUE(recorded) << recorded.error();
-  auto imported = import_pcap(dir / "capture.pcapng", dir / "keys.log", (*proxy)->port());
+  ASSERT_FALSE(recorded->empty());
+  // What the proxy saw (SSL_get_version, SSL_get_cipher_name, the verified client subject): the import must say the
+  // same, and these are not empty, so equal facts cannot be two empty strings.
+  const bool tls13 = mode == capture_tls::v1_3;
+  for (const auto& f : *recorded) {
+    EXPECT_EQ(f.tls.version, tls13 ? "TLSv1.3" : "TLSv1.2");
+    EXPECT_EQ(f.tls.cipher, tls13 ? "TLS_AES_256_GCM_SHA384" : "AES128-SHA256");
+    EXPECT_NE(f.tls.client_subject.find("CN=kmip-client"), std::string::npos) << f.tls.client_subject;
+  }
+  auto imported = import_pcap(out.file, out.keylog, out.port);
   ASSERT_TRUE(imported) << imported.error();
-  EXPECT_TRUE(imported->skipped.empty()) << imported->skipped.front();
+  for (const auto& s : imported->skipped) ADD_FAILURE() << "skipped: " << s;
   ASSERT_EQ(imported->frames.size(), recorded->size());
   std::map<std::uint64_t, std::uint64_t> connection_of;  // pcap stream -> proxy connection
   for (std::size_t i = 0; i < recorded->size(); ++i) {
@@ -387,20 +420,135 @@ TEST(PcapImport, ACaptureWithItsKeyLogImportsIntoTheTraceTheProxyRecorded) {
     auto [it, fresh] = connection_of.try_emplace(b.connection, a.connection);
     EXPECT_EQ(it->second, a.connection) << "frame " << i;
     EXPECT_EQ(a.peer, b.peer) << "frame " << i;
+    EXPECT_EQ(a.tls.version, b.tls.version) << "frame " << i;
+    EXPECT_EQ(a.tls.cipher, b.tls.cipher) << "frame " << i;
+    EXPECT_EQ(a.tls.client_subject, b.tls.client_subject) << "frame " << i;
   }
   EXPECT_EQ(connection_of.size(), played.connections.size());
+}
+
+TEST(PcapImport, ACaptureWithItsKeyLogImportsIntoTheTraceTheProxyRecorded) {
+  captured c;
+  ASSERT_NO_FATAL_FAILURE(capture_then_import(capture_tls::v1_3, c));
+  const auto dir = c.kms->dir();
 
   // Without the key log there is nothing to read: the error names the capture.
-  auto no_keys = import_pcap(dir / "capture.pcapng", {}, (*proxy)->port());
+  auto no_keys = import_pcap(c.file, {}, c.port);
   ASSERT_FALSE(no_keys);
   EXPECT_NE(no_keys.error().find("capture.pcapng: no TLS key log"), std::string::npos) << no_keys.error();
   {
     std::ofstream wrong(dir / "wrong-keys.log");
     wrong << "CLIENT_RANDOM 00 00\n";
   }
-  auto wrong = import_pcap(dir / "capture.pcapng", dir / "wrong-keys.log", (*proxy)->port());
+  auto wrong = import_pcap(c.file, dir / "wrong-keys.log", c.port);
   ASSERT_FALSE(wrong);
-  EXPECT_NE(wrong.error().find("nothing decrypted"), std::string::npos) << wrong.error();
+  EXPECT_NE(wrong.error().find("capture.pcapng: nothing decrypted"), std::string::npos) << wrong.error();
+  // The wrong port: no TLS there.
+  auto elsewhere = import_pcap(c.file, c.keylog, static_cast<std::uint16_t>(c.port + 1));
+  ASSERT_FALSE(elsewhere);
+  EXPECT_NE(elsewhere.error().find("capture.pcapng: no TLS handshake (ServerHello) on TCP port " +
+                                   std::to_string(c.port + 1)),
+            std::string::npos)
+      << elsewhere.error();
+  // A key log without the client's TLS 1.3 handshake secret decrypts the messages but not the client's Certificate
+  // (tshark needs the other secrets to follow the records): the client subject stays empty, and the import says so
+  // once per connection.
+  {
+    std::ifstream in(c.keylog);
+    std::ofstream out(dir / "traffic-keys.log");
+    for (std::string line; std::getline(in, line);)
+      if (!line.starts_with("CLIENT_HANDSHAKE_TRAFFIC_SECRET ")) out << line << "\n";
+  }
+  auto partial = import_pcap(c.file, dir / "traffic-keys.log", c.port);
+  ASSERT_TRUE(partial) << partial.error();
+  std::set<std::uint64_t> connections;
+  for (const auto& f : partial->frames) {
+    connections.insert(f.connection);
+    EXPECT_EQ(f.tls.version, "TLSv1.3");
+    EXPECT_EQ(f.tls.cipher, "TLS_AES_256_GCM_SHA384");
+    EXPECT_EQ(f.tls.client_subject, "");
+  }
+  ASSERT_FALSE(connections.empty());
+  EXPECT_EQ(partial->skipped.size(), connections.size());
+  for (const auto& s : partial->skipped)
+    EXPECT_NE(s.find("capture.pcapng: frame "), std::string::npos) << s;
+  for (const auto& s : partial->skipped)
+    EXPECT_NE(s.find(": TLS client subject (no client Certificate message"), std::string::npos) << s;
+  // The capture cut in two: the error names the frame it ends in.
+  const auto cut = dir / "cut.pcapng";
+  {
+    const auto whole = tests::kmipd::slurp(c.file);
+    std::ofstream out(cut, std::ios::binary);
+    out << whole.substr(0, whole.size() / 2);
+  }
+  auto truncated = import_pcap(cut, c.keylog, c.port);
+  ASSERT_FALSE(truncated);
+  EXPECT_NE(truncated.error().find("cut.pcapng: frame "), std::string::npos) << truncated.error();
+  EXPECT_NE(truncated.error().find("truncated"), std::string::npos) << truncated.error();
+}
+
+TEST(PcapImport, ATls12Aes128Sha256CaptureHasTheProxysTlsFacts) {
+  captured c;
+  ASSERT_NO_FATAL_FAILURE(capture_then_import(capture_tls::v1_2_aes128_sha256, c));
+}
+
+// ---- bad captures, written byte by byte (libpcap format: 24-byte file header, then per packet a 16-byte record
+// header and an Ethernet + IPv4 + TCP packet; tshark checks no checksums by default) ------------------------------
+
+std::string le32(std::uint32_t v) {
+  return {static_cast<char>(v), static_cast<char>(v >> 8), static_cast<char>(v >> 16), static_cast<char>(v >> 24)};
+}
+std::string be16(std::uint16_t v) { return {static_cast<char>(v >> 8), static_cast<char>(v)}; }
+
+// One TCP segment 127.0.0.1:40000 -> 127.0.0.1:`port` carrying `payload`, at sequence number `seq`.
+std::string pcap_packet(const std::string& payload, std::uint16_t port, std::uint32_t seq, std::uint32_t second) {
+  std::string tcp = be16(40000) + be16(port) + be16(static_cast<std::uint16_t>(seq >> 16)) +
+                    be16(static_cast<std::uint16_t>(seq)) + std::string(4, '\0') + "\x50\x18" + be16(65535) +
+                    std::string(4, '\0');
+  std::string ip = std::string("\x45\x00", 2) + be16(static_cast<std::uint16_t>(20 + tcp.size() + payload.size())) +
+                   std::string("\x00\x00\x00\x00\x40\x06\x00\x00\x7f\x00\x00\x01\x7f\x00\x00\x01", 16);
+  std::string packet = std::string(12, '\0') + "\x08" + std::string(1, '\0') + ip + tcp + payload;
+  return le32(second) + le32(0) + le32(static_cast<std::uint32_t>(packet.size())) +
+         le32(static_cast<std::uint32_t>(packet.size())) + packet;
+}
+
+std::string pcap_header() {
+  return le32(0xa1b2c3d4) + std::string("\x02\x00\x04\x00", 4) + le32(0) + le32(0) + le32(65535) + le32(1);
+}
+
+TEST(PcapImport, PlainTcpOnThePortIsNoTlsHandshake) {
+  auto dir = tests::pki::temp_dir::create("kmip-pcap-plain");
+  ASSERT_TRUE(dir) << dir.error();
+  const auto file = dir->path() / "plain.pcap";
+  const auto keys = dir->path() / "keys.log";
+  {
+    // A KMIP request header in the clear, then more clear bytes: KMIP without TLS on port 5696.
+    std::ofstream out(file, std::ios::binary);
+    out << pcap_header()
+        << pcap_packet(std::string("\x42\x00\x78\x01\x00\x00\x00\x20", 8) + std::string(32, '\0'), 5696, 1, 1)
+        << pcap_packet("hello", 5696, 41, 2);
+    std::ofstream(keys) << "CLIENT_RANDOM 00 00\n";
+  }
+  auto r = import_pcap(file, keys, 5696);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().find("plain.pcap: no TLS handshake (ServerHello) on TCP port 5696"), std::string::npos)
+      << r.error();
+}
+
+TEST(PcapImport, ATruncatedCaptureNamesTheFrameItEndsIn) {
+  auto dir = tests::pki::temp_dir::create("kmip-pcap-cut");
+  ASSERT_TRUE(dir) << dir.error();
+  const auto file = dir->path() / "cut.pcap";
+  const auto keys = dir->path() / "keys.log";
+  {
+    std::ofstream out(file, std::ios::binary);
+    const std::string second = pcap_packet("hello", 5696, 41, 2);
+    out << pcap_header() << pcap_packet("hi", 5696, 1, 1) << second.substr(0, second.size() - 3);
+    std::ofstream(keys) << "CLIENT_RANDOM 00 00\n";
+  }
+  auto r = import_pcap(file, keys, 5696);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().find("cut.pcap: frame 2: the capture is truncated"), std::string::npos) << r.error();
 }
 
 // ---- the command line, end to end ------------------------------------------------------------------------

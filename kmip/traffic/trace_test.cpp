@@ -184,6 +184,24 @@ TEST(PyKmipImport, APartialMessageIsSkippedAndSaid) {
   EXPECT_EQ(r->frames.size(), 1u);
 }
 
+// ---- the pcap importer's TLS names (OpenSSL's own, as the recording proxy writes them) ------------------------
+
+TEST(PcapTlsNames, CipherSuiteNumbersMapToOpenSslNames) {
+  EXPECT_EQ(openssl_cipher_name(0x1302), "TLS_AES_256_GCM_SHA384");  // TLS 1.3, OpenSSL's default first
+  EXPECT_EQ(openssl_cipher_name(0x1301), "TLS_AES_128_GCM_SHA256");
+  EXPECT_EQ(openssl_cipher_name(0x003C), "AES128-SHA256");  // TLS_RSA_WITH_AES_128_CBC_SHA256, vCenter 7.0.3's
+  EXPECT_EQ(openssl_cipher_name(0xC02F), "ECDHE-RSA-AES128-GCM-SHA256");
+  EXPECT_EQ(openssl_cipher_name(0xFAFA), "");  // a GREASE value (RFC 8701): no suite
+  EXPECT_EQ(openssl_cipher_name(0x0000), "");  // TLS_NULL_WITH_NULL_NULL is never negotiated
+}
+
+TEST(PcapTlsNames, WireVersionsMapToSslGetVersionNames) {
+  EXPECT_EQ(tls_version_name(0x0303), "TLSv1.2");
+  EXPECT_EQ(tls_version_name(0x0304), "TLSv1.3");
+  EXPECT_EQ(tls_version_name(0x0301), "TLSv1");
+  EXPECT_EQ(tls_version_name(0x7f1c), "");  // a TLS 1.3 draft number
+}
+
 // ---- mask rules ----------------------------------------------------------------------------------------------
 
 TEST(MaskRule, ParsesTagAttributeAndAction) {
