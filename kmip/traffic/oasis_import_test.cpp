@@ -488,5 +488,61 @@ TEST(OasisReplay, ImportedOneDayReplayedTheNextStillPasses) {
   EXPECT_EQ(echoed.differences[0].cls, difference_class::vcenter_visible);
 }
 
+// --shift-dates on recorded traffic (no marks): every Date-Time counts as relative and the shift is the time since
+// vCenter's capture was made. Its only Date-Times are the Response Header Time Stamps (masked), so treating them
+// as `$NOW+k` must change nothing: the verdict stays that of ReplayCaptures (54 identical, 4 improvements).
+TEST(ReplayDates, ShiftingEveryDateOfARecordingKeepsItsVerdict) {
+  auto kmipd = tests::kmipd::kmipd_process::create();
+  ASSERT_TRUE(kmipd) << kmipd.error();
+  auto failure = (*kmipd)->start();
+  ASSERT_FALSE(failure) << *failure;
+  auto log = import_pykmip_log(KMIPH_TESTDATA_DIR "/captures/vcenter-7.0.3-pykmip/vmware-2.log");
+  ASSERT_TRUE(log) << log.error();
+  replay_options all;
+  all.dates = date_shift::all;
+  auto r = replay(log->frames, tls_connector(tests::kmipd::client_options(**kmipd)), all);
+  print(r);
+  EXPECT_GT(r.dates_shifted_by, 365 * 86'400);
+  const auto s = r.summarize();
+  EXPECT_EQ(s.exchanges, 58u);
+  EXPECT_EQ(s.breaking, 0u);
+  EXPECT_EQ(s.identical, 54u);
+}
+
+// The command line end to end: cases imported by `record --import`, the trace replayed by `replay` over TLS.
+TEST(OasisReplay, RecordImportThenReplayCommand) {
+  auto kmipd = tests::kmipd::kmipd_process::create();
+  ASSERT_TRUE(kmipd) << kmipd.error();
+  auto failure = (*kmipd)->start();
+  ASSERT_FALSE(failure) << *failure;
+  const auto dir = (*kmipd)->dir();
+  const auto dates = write_file(dir, "DATES-1-14.xml", dates_case);
+  const auto trace = dir / "cases.trace";
+  const auto output = dir / "harness.out";
+  const auto exe = tests::kmipd::harness_executable().string();
+  const std::string sklc = KMIPH_TESTDATA_DIR "/cosmian-kmip/profiles/v1.4-os/mandatory/SKLC-M-2-14.xml";
+  int rc = tests::kmipd::run_program({exe, "record", "--import", dates.string(), sklc, "--out", trace.string()},
+                                     output, 60s);
+  ASSERT_EQ(rc, 0) << tests::kmipd::slurp(output);
+  EXPECT_NE(tests::kmipd::slurp(output).find("20 frame(s)"), std::string::npos) << tests::kmipd::slurp(output);
+
+  const auto& pki = (*kmipd)->pki();
+  const std::vector<std::string> replay_args{exe, "replay", trace.string(), "--kms",
+                                             "127.0.0.1:" + std::to_string((*kmipd)->kmip_port()), "--ca",
+                                             pki.ca_cert.string(), "--cert", pki.client_cert.string(), "--key",
+                                             pki.client_key.string()};
+  rc = tests::kmipd::run_program(replay_args, output, 120s);
+  const auto out = tests::kmipd::slurp(output);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("10 exchange(s): 10 identical, 0 harmless, 0 vcenter-visible, 0 breaking"), std::string::npos)
+      << out;
+
+  auto both = replay_args;
+  both.insert(both.end(), {"--shift-dates", "--no-shift-dates"});
+  rc = tests::kmipd::run_program(both, output, 60s);
+  EXPECT_NE(rc, 0);
+  EXPECT_NE(tests::kmipd::slurp(output).find("--no-shift-dates"), std::string::npos) << tests::kmipd::slurp(output);
+}
+
 }  // namespace
 }  // namespace kmip::traffic
