@@ -204,7 +204,7 @@ int run(const replay_options& o) {
   for (const auto& m : o.masks) report.environment.push_back({"mask", m});
 
   auto result = traffic::replay(frames, connect, ro);
-  for (const auto& n : result.notes) std::cout << "not replayed: " << n << "\n";
+  for (const auto& n : result.notes) std::cout << "note: " << n << "\n";
   if (result.dates_shifted_by != 0)
     std::cout << "relative dates shifted by " << result.dates_shifted_by << " s (replay start - recording start)\n";
   report.environment.push_back({"dates", o.shift_dates ? "every Date-Time shifted"

@@ -136,7 +136,8 @@ bool any_error(const connection_outcome& c) {
 void print(const replay_result& r) {
   for (const auto& c : r.connections)
     for (const auto& e : c.exchanges) {
-      if (!e.error.empty()) std::printf("%s #%zu %s: ERROR %s\n", c.peer.c_str(), e.index, e.title.c_str(), e.error.c_str());
+      if (!e.error.empty())
+        std::printf("%s #%zu %s: ERROR %s\n", c.peer.c_str(), e.index, e.title.c_str(), e.error.c_str());
       for (const auto& d : e.differences)
         std::printf("%s #%zu %s: %s: recorded %s, replayed %s [%s: %s]\n", c.peer.c_str(), e.index, e.title.c_str(),
                     d.path.c_str(), d.recorded.c_str(), d.replayed.c_str(), std::string(to_string(d.cls)).c_str(),
@@ -170,7 +171,8 @@ TEST(OasisImport, ResolvesIdentifiersAndDatesAndMarksThem) {
   auto create = ttlv::decode_message(r->frames[0].message);
   ASSERT_TRUE(create);
   std::map<std::string, std::int64_t> dates;
-  auto template_attribute = create->root().find(tag::batch_item)->find(tag::request_payload)->find(tag::template_attribute);
+  auto payload = create->root().find(tag::batch_item)->find(tag::request_payload);
+  auto template_attribute = payload->find(tag::template_attribute);
   ASSERT_TRUE(template_attribute);
   for (auto a : template_attribute->children())
     if (auto v = a.find(tag::attribute_value); v && v->type() == ttlv::item_type::date_time)
@@ -221,7 +223,8 @@ TEST(OasisImport, TheRequestHeaderTimeStampIsTheImportClock) {
   auto payload = request->root().find(tag::batch_item)->find(tag::request_payload);
   EXPECT_EQ(payload->find(tag::compromise_occurrence_date)->as_date_time(), 6);
   ASSERT_EQ(r->frames[0].placeholders.size(), 1u);
-  EXPECT_EQ(r->frames[0].placeholders[0], (placeholder_mark{5, "$NOW"}));  // Message, Header, Version, Major, Minor, Stamp
+  // Items 0..5: Request Message, Request Header, Protocol Version, Major, Minor, Time Stamp.
+  EXPECT_EQ(r->frames[0].placeholders[0], (placeholder_mark{5, "$NOW"}));
 }
 
 TEST(OasisImport, SeveralFilesBecomeSeveralConnectionsAndATraceKeepsTheMarks) {
@@ -336,6 +339,26 @@ TEST(OasisImport, RecordCommandImportsCasesAndNamesBadOnes) {
                                  output, 60s);
   EXPECT_EQ(rc, 2);
   EXPECT_NE(tests::kmipd::slurp(output).find(bad.string() + ":3:"), std::string::npos) << tests::kmipd::slurp(output);
+}
+
+TEST(OasisImport, AMarkThatDoesNotFitItsMessageIsNoted) {
+  auto dir = tests::pki::temp_dir::create("oasis-import");
+  ASSERT_TRUE(dir) << dir.error();
+  auto r = import_oasis_case(write_file(dir->path(), "DATES-1-14.xml", dates_case), fixed(0));
+  ASSERT_TRUE(r) << r.error();
+  r->frames[0].placeholders.push_back({9999, "$NOW"});
+  r->frames[0].placeholders.push_back({1, "$NOW+5"});  // the Request Header, a Structure
+  r->frames[0].line = 1;
+  const connect_fn nowhere = []() -> result<exchange_fn> { return common::unexpected(std::string("no target")); };
+  auto replayed = replay(r->frames, nowhere, {});
+  ASSERT_EQ(replayed.notes.size(), 1u);  // one note per frame: the first misfit
+  EXPECT_EQ(replayed.notes[0], "line 1: placeholder $NOW marks item 9999 of a message of " +
+                                   std::to_string(ttlv::decode_message(r->frames[0].message)->size()) +
+                                   " items (the mark is ignored)");
+  r->frames[0].placeholders.erase(r->frames[0].placeholders.end() - 2);
+  auto again = replay(r->frames, nowhere, {});
+  ASSERT_EQ(again.notes.size(), 1u);
+  EXPECT_NE(again.notes[0].find("marks item 1, which is not a Date-Time"), std::string::npos) << again.notes[0];
 }
 
 // ---- imported cases replayed against the real kmipd ----------------------------------------------------------

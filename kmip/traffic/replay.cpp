@@ -144,9 +144,9 @@ std::string check_marks(const frame& f) {
   for (const auto& p : f.placeholders) {
     if (p.item >= t->size())
       return "placeholder " + p.text + " marks item " + std::to_string(p.item) + " of a message of " +
-             std::to_string(t->size()) + " items (ignored)";
+             std::to_string(t->size()) + " items (the mark is ignored)";
     if (now_offset(p.text) && t->at(static_cast<std::uint32_t>(p.item)).type != ttlv::item_type::date_time)
-      return "placeholder " + p.text + " marks item " + std::to_string(p.item) + ", which is not a Date-Time (ignored)";
+      return "placeholder " + p.text + " marks item " + std::to_string(p.item) + ", which is not a Date-Time (the mark is ignored)";
   }
   return {};
 }
@@ -237,7 +237,8 @@ class engine {
     std::map<std::uint64_t, std::size_t> slot;
     std::map<std::uint64_t, std::vector<std::size_t>> waiting;  // requests without a response yet
     for (const auto& f : frames) {
-      if (auto bad = check_marks(f); !bad.empty()) result_.notes.push_back("line " + std::to_string(f.line) + ": " + bad);
+      if (auto bad = check_marks(f); !bad.empty())
+        result_.notes.push_back("line " + std::to_string(f.line) + ": " + bad);
       auto [it, fresh] = slot.try_emplace(f.connection, result_.connections.size());
       if (fresh) {
         result_.connections.push_back({f.connection, f.peer, {}});

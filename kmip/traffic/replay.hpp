@@ -78,7 +78,7 @@ struct replay_summary {
 
 struct replay_result {
   std::vector<connection_outcome> connections;
-  std::vector<std::string> notes;  // recorded frames that could not be replayed, and why
+  std::vector<std::string> notes;  // recorded frames that could not be replayed, marks that do not fit, and why
   std::int64_t dates_shifted_by = 0;  // seconds relative Date-Times were moved (0 with date_shift::none)
   replay_summary summarize() const;
 };
