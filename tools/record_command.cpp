@@ -5,11 +5,15 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "kmip/traffic/importers.hpp"
 #include "kmip/traffic/record_proxy.hpp"
@@ -25,7 +29,7 @@ struct record_options {
   std::string upstream;
   std::string ca, cert, key;                          // upstream (client side)
   std::string server_cert, server_key, client_ca;     // listener (server side)
-  std::string import;
+  std::vector<std::string> import;  // one log or capture, or OASIS test cases
   std::string keylog;
   std::uint16_t port = 5696;
   std::string out;
@@ -41,9 +45,29 @@ bool is_capture(const std::string& file) {
   return v == 0xd4c3b2a1 || v == 0xa1b2c3d4 || v == 0x0a0d0d0a || v == 0x4d3cb2a1 || v == 0xa1b23c4d;
 }
 
+std::int64_t system_now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// OASIS test cases (each one connection), a capture, or a PyKMIP log.
+common::expected<traffic::import_result, std::string> import_any(const record_options& o) {
+  const bool cases = std::all_of(o.import.begin(), o.import.end(), [](const std::string& f) {
+    return !is_capture(f) && traffic::looks_like_oasis_case(f);
+  });
+  if (cases) {
+    std::vector<std::filesystem::path> files(o.import.begin(), o.import.end());
+    return traffic::import_oasis_cases(files, system_now_us);
+  }
+  if (o.import.size() > 1)
+    return common::unexpected("several --import files must all be OASIS test cases (.xml); " +
+                              std::to_string(o.import.size()) + " given, not all of them test cases");
+  const auto& file = o.import.front();
+  return is_capture(file) ? traffic::import_pcap(file, o.keylog, o.port) : traffic::import_pykmip_log(file);
+}
+
 int import_log(const record_options& o) {
-  auto log = is_capture(o.import) ? traffic::import_pcap(o.import, o.keylog, o.port)
-                                  : traffic::import_pykmip_log(o.import);
+  auto log = import_any(o);
   if (!log) {
     std::cerr << "kmip-harness: record: " << log.error() << "\n";
     return exit_bad_input;
@@ -53,7 +77,9 @@ int import_log(const record_options& o) {
     std::cerr << "kmip-harness: record: " << w.error() << "\n";
     return exit_bad_input;
   }
-  std::cout << o.out << ": " << log->frames.size() << " frame(s) from " << o.import << " (" << log->skipped.size()
+  std::string from = o.import.front();
+  if (o.import.size() > 1) from += " and " + std::to_string(o.import.size() - 1) + " more";
+  std::cout << o.out << ": " << log->frames.size() << " frame(s) from " << from << " (" << log->skipped.size()
             << " skipped)\n";
   return exit_ok;
 }
@@ -130,7 +156,8 @@ void add_record_command(CLI::App& app, action& chosen) {
   r->add_option("--server-key", o->server_key, "its key");
   r->add_option("--client-ca", o->client_ca, "CA trusted for vCenter's client certificate");
   r->add_option("--import", o->import,
-                "PyKMIP server DEBUG log, or pcap/pcapng capture (with --keylog), to convert instead of recording live");
+                "PyKMIP server DEBUG log, pcap/pcapng capture (with --keylog), or OASIS KMIP XML test cases (one "
+                "connection each) to convert instead of recording live");
   r->add_option("--keylog", o->keylog, "TLS key log (SSLKEYLOGFILE format) of the captured client, for --import");
   r->add_option("--port", o->port, "the KMS's TCP port in the capture, for --import")->capture_default_str();
   r->add_option("--out", o->out, "trace file to write (created 0600)")->required();

@@ -29,6 +29,9 @@ struct replay_options {
   std::string kms, ca, cert, key;
   bool serial = false;
   bool timing = false;
+  bool shift_dates = false;
+  bool no_shift_dates = false;
+  std::int64_t date_tolerance = 300;
   std::vector<std::string> masks;
   std::string report_dir;
 };
@@ -184,6 +187,10 @@ int run(const replay_options& o) {
   traffic::replay_options ro;
   ro.serial = o.serial;
   ro.timing = o.timing;
+  ro.dates = o.shift_dates ? traffic::date_shift::all
+             : o.no_shift_dates ? traffic::date_shift::none
+                                : traffic::date_shift::marked;
+  ro.date_tolerance = o.date_tolerance;
   for (const auto& m : o.masks) {
     auto rule = traffic::parse_mask_rule(m);
     if (!rule) {
@@ -197,7 +204,13 @@ int run(const replay_options& o) {
   for (const auto& m : o.masks) report.environment.push_back({"mask", m});
 
   auto result = traffic::replay(frames, connect, ro);
-  for (const auto& n : result.notes) std::cout << "not replayed: " << n << "\n";
+  for (const auto& n : result.notes) std::cout << "note: " << n << "\n";
+  if (result.dates_shifted_by != 0)
+    std::cout << "relative dates shifted by " << result.dates_shifted_by << " s (replay start - recording start)\n";
+  report.environment.push_back({"dates", o.shift_dates ? "every Date-Time shifted"
+                                         : o.no_shift_dates ? "sent as recorded"
+                                                            : "marked $NOW dates shifted by " +
+                                                                  std::to_string(result.dates_shifted_by) + " s"});
   for (const auto& c : result.connections) {
     for (const auto& e : c.exchanges) {
       if (!e.error.empty())
@@ -246,6 +259,15 @@ void add_replay_command(CLI::App& app, action& chosen) {
   r->add_option("--key", o->key, "client key for --kms");
   r->add_flag("--serial", o->serial, "one connection at a time, requests in recorded order");
   r->add_flag("--timing", o->timing, "send each request at its recorded offset from the first");
+  auto* shift = r->add_flag("--shift-dates", o->shift_dates,
+                             "treat every recorded Date-Time as relative: shift it by (replay start - recording "
+                             "start) and compare responses within --date-tolerance");
+  r->add_flag("--no-shift-dates", o->no_shift_dates,
+              "send every Date-Time as recorded, even those an imported test case marks as $NOW")
+      ->excludes(shift);
+  r->add_option("--date-tolerance", o->date_tolerance,
+                "seconds a relative Date-Time in a response may differ from the shifted one")
+      ->capture_default_str();
   r->add_option("--mask", o->masks, "extra mask rule TAG[@ATTRIBUTE][:any-value|may-be-absent|may-be-extra]");
   r->add_option("--report-dir", o->report_dir, "write junit.xml, report.json and report.html here");
   r->callback([o, &chosen] { chosen = [o] { return run(*o); }; });

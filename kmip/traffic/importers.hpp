@@ -9,6 +9,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,5 +49,32 @@ std::string tls_version_name(std::uint16_t wire);
 
 // Whether the file looks like a trace (its first non-blank character is '{') rather than a log.
 bool looks_like_trace(const std::filesystem::path& file);
+
+// ---- OASIS KMIP test cases (KMIP XML encoding), oasis_import.cpp ----------------------------------------------
+// The import clock: microseconds since the Unix epoch, UTC. `$NOW` is its value in whole seconds (rounded down).
+using import_clock = std::function<std::int64_t()>;
+
+// One test case -> one connection `connection` of request/response frames in document order, each request frame
+// timed by one reading of `clock` (the `$NOW` of that request and of its expected response), each response frame
+// by the next. Placeholders are resolved (load_test_case reads the file and normalises Attribute Names):
+//   $UNIQUE_IDENTIFIER_n  -> oasis_identifier(connection, n), in requests and expected responses alike; the
+//                            replayer learns what the target returned where the response shows it
+//   $NOW, $NOW+k, $NOW-k  -> the clock's second + k (Date-Times); the Request Header Time Stamp -> that second
+//   other placeholders    -> in expected responses, a zero value of the item's type (the value may vary)
+// and each resolved Date-Time and varying value is listed in the frame's `placeholders`. Errors: "FILE:LINE: what"
+// (load_test_case's errors; a placeholder this importer does not know, or one a request cannot carry; an
+// identifier a request uses before a response showed it).
+common::expected<import_result, std::string> import_oasis_case(const std::filesystem::path& file,
+                                                               const import_clock& clock,
+                                                               std::uint64_t connection = 1);
+// Several test cases -> connections 1..N in the order given. The first error refuses the whole import.
+common::expected<import_result, std::string> import_oasis_cases(std::span<const std::filesystem::path> files,
+                                                                const import_clock& clock);
+// "oasis-3-uid-0": the synthetic identifier of $UNIQUE_IDENTIFIER_0 on connection 3 (distinct per connection, so
+// that the replayer's identifier map, shared by all connections, keeps the cases apart).
+std::string oasis_identifier(std::uint64_t connection, std::size_t n);
+// Whether the file is a KMIP XML test case: its name ends in .xml, or its first 4 KiB hold "<KMIP",
+// "<KmipTestCase" or "<RequestMessage".
+bool looks_like_oasis_case(const std::filesystem::path& file);
 
 }  // namespace kmip::traffic

@@ -26,6 +26,7 @@ result<test_case> parse_test_case(std::string_view xml, std::string name) {
         return common::unexpected(tc.name + ":" + std::to_string(item.line) +
                                   ": a ResponseMessage without a RequestMessage before it");
       tc.steps.back().response = normalize_attribute_names(root);
+      tc.steps.back().response_line = item.line;
     }
   }
   if (tc.steps.empty()) return common::unexpected(tc.name + ": no RequestMessage");

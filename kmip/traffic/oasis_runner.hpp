@@ -37,6 +37,7 @@ struct test_step {
   ttlv::tree request;                   // placeholders kept, Attribute Names normalised
   std::optional<ttlv::tree> response;   // the expected response; absent when the file ends on a request
   std::size_t line = 0;                 // line of the request in the file
+  std::size_t response_line = 0;        // line of the expected response, 0 when absent
 };
 
 struct test_case {

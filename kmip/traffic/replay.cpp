@@ -89,19 +89,66 @@ std::string_view attribute_name(ttlv::item_view attribute) {
   return {};
 }
 
-// Copies `item` into `out`, replacing identifier texts with what `map` says (nullopt: keep).
-template <class Map>
-void copy_mapped(ttlv::item_view item, ttlv::tree& out, std::string_view attribute, const Map& map) {
+std::int64_t seconds_of(std::int64_t time_us) {
+  return time_us >= 0 ? time_us / 1'000'000 : -((-time_us + 999'999) / 1'000'000);
+}
+
+// "$NOW", "$NOW+20", "$NOW-3600".
+std::string now_text(std::int64_t offset) {
+  if (offset == 0) return "$NOW";
+  return offset > 0 ? "$NOW+" + std::to_string(offset) : "$NOW-" + std::to_string(-offset);
+}
+
+// What a frame's items were: for each depth-first position the trace marks, the placeholder text.
+using marks = std::map<std::size_t, std::string_view>;
+
+marks marks_of(const frame& f) {
+  marks m;
+  for (const auto& p : f.placeholders) m.emplace(p.item, p.text);
+  return m;
+}
+
+// Whether the item at `position` is a Date-Time that was "now" when the trace was made.
+bool is_relative_date(ttlv::item_view item, std::size_t position, const marks& m, date_shift mode) {
+  if (item.type() != ttlv::item_type::date_time) return false;
+  if (mode == date_shift::all) return true;
+  auto it = m.find(position);
+  return it != m.end() && now_offset(it->second).has_value();
+}
+
+// Copies `item` into `out` (depth-first, `position` counting items as the trace's marks do), replacing
+// identifier texts with what `map` says (nullopt: keep) and letting `leaf` write any leaf it wants to change
+// (it returns true when it wrote the item).
+template <class Map, class Leaf>
+void copy_mapped(ttlv::item_view item, ttlv::tree& out, std::string_view attribute, std::size_t& position,
+                 const Map& map, const Leaf& leaf) {
+  const std::size_t here = position++;
   if (item.type() == ttlv::item_type::structure) {
     std::string_view inner = item.is(tag::attribute) ? attribute_name(item) : attribute;
     out.begin_structure(item.tag());
-    for (auto child : item.children()) copy_mapped(child, out, inner, map);
+    for (auto child : item.children()) copy_mapped(child, out, inner, position, map, leaf);
     out.end_structure();
     return;
   }
+  if (leaf(item, here, out)) return;
   if (is_identifier(item, attribute))
     if (std::optional<std::string> v = map(item.as_text())) return out.add_text(item.tag(), *v);
   out.add_copy(item);
+}
+
+// Marks that do not fit the message (no item at that position, `$NOW` on an item that is not a Date-Time).
+std::string check_marks(const frame& f) {
+  if (f.placeholders.empty()) return {};
+  auto t = ttlv::decode_message(f.message);
+  if (!t) return {};
+  for (const auto& p : f.placeholders) {
+    if (p.item >= t->size())
+      return "placeholder " + p.text + " marks item " + std::to_string(p.item) + " of a message of " +
+             std::to_string(t->size()) + " items (the mark is ignored)";
+    if (now_offset(p.text) && t->at(static_cast<std::uint32_t>(p.item)).type != ttlv::item_type::date_time)
+      return "placeholder " + p.text + " marks item " + std::to_string(p.item) + ", which is not a Date-Time (the mark is ignored)";
+  }
+  return {};
 }
 
 std::string title_of(const frame& request) {
@@ -153,6 +200,14 @@ class engine {
   }
 
   replay_result run() {
+    if (options_.dates != date_shift::none) {
+      const std::int64_t now = options_.now_us ? options_.now_us()
+                                               : std::chrono::duration_cast<std::chrono::microseconds>(
+                                                     std::chrono::system_clock::now().time_since_epoch())
+                                                     .count();
+      shift_ = seconds_of(now) - seconds_of(first_time_us_);
+    }
+    result_.dates_shifted_by = shift_;
     const auto start = std::chrono::steady_clock::now();
     if (options_.serial) {
       std::vector<std::size_t> order(plan_.size());
@@ -182,6 +237,8 @@ class engine {
     std::map<std::uint64_t, std::size_t> slot;
     std::map<std::uint64_t, std::vector<std::size_t>> waiting;  // requests without a response yet
     for (const auto& f : frames) {
+      if (auto bad = check_marks(f); !bad.empty())
+        result_.notes.push_back("line " + std::to_string(f.line) + ": " + bad);
       auto [it, fresh] = slot.try_emplace(f.connection, result_.connections.size());
       if (fresh) {
         result_.connections.push_back({f.connection, f.peer, {}});
@@ -254,13 +311,23 @@ class engine {
     common::secure_bytes request_bytes;
     if (recorded_request) {
       ttlv::tree rewritten;
+      const marks m = marks_of(*p.request);
+      auto shift_dates = [&](ttlv::item_view item, std::size_t position, ttlv::tree& to) {
+        if (shift_ == 0 || !is_relative_date(item, position, m, options_.dates)) return false;
+        to.add_date_time(item.tag(), item.as_date_time() + shift_);
+        return true;
+      };
       {
         std::lock_guard lock(state_.mutex);
-        copy_mapped(recorded_request->root(), rewritten, {}, [&](std::string_view v) -> std::optional<std::string> {
-          auto it = state_.ids.find(std::string(v));
-          if (it == state_.ids.end()) return std::nullopt;
-          return state_.bound.unique_identifier(it->second);
-        });
+        std::size_t position = 0;
+        copy_mapped(
+            recorded_request->root(), rewritten, {}, position,
+            [&](std::string_view v) -> std::optional<std::string> {
+              auto it = state_.ids.find(std::string(v));
+              if (it == state_.ids.end()) return std::nullopt;
+              return state_.bound.unique_identifier(it->second);
+            },
+            shift_dates);
       }
       auto bytes = ttlv::encode(rewritten);
       if (!bytes) {
@@ -307,16 +374,43 @@ class engine {
                   std::to_string(actual.error().offset);
       return;
     }
-    compare(*recorded, *actual, out);
+    compare(p, *recorded, *actual, out);
   }
 
-  void compare(const ttlv::tree& recorded, const ttlv::tree& actual, exchange_outcome& out) {
-    std::lock_guard lock(state_.mutex);
+  // The recorded response as the comparer's expected one: identifiers the recorded server returned become
+  // `$UNIQUE_IDENTIFIER_n`, relative dates `$NOW±k` (k from the request's recorded second), other marked items
+  // their placeholder (any value).
+  ttlv::tree expected_of(const planned& p, const ttlv::tree& recorded) {
+    const marks m = marks_of(*p.response);
+    const std::int64_t sent = seconds_of(p.request->time_us);
+    auto placeholders = [&](ttlv::item_view item, std::size_t position, ttlv::tree& to) {
+      if (is_relative_date(item, position, m, options_.dates)) {
+        to.add_placeholder(item.tag(), item.type(), now_text(item.as_date_time() - sent));
+        return true;
+      }
+      auto it = m.find(position);
+      if (it == m.end() || now_offset(it->second)) return false;
+      to.add_placeholder(item.tag(), item.type(), it->second);
+      return true;
+    };
     ttlv::tree expected;
-    copy_mapped(recorded.root(), expected, {}, [&](std::string_view v) -> std::optional<std::string> {
-      return "$UNIQUE_IDENTIFIER_" + std::to_string(state_.number_for(v));
-    });
-    const compare_options options{.now = 0, .date_tolerance = 0, .extra_rules = rules_};
+    std::size_t position = 0;
+    copy_mapped(
+        recorded.root(), expected, {}, position,
+        [&](std::string_view v) -> std::optional<std::string> {
+          return "$UNIQUE_IDENTIFIER_" + std::to_string(state_.number_for(v));
+        },
+        placeholders);
+    return expected;
+  }
+
+  void compare(const planned& p, const ttlv::tree& recorded, const ttlv::tree& actual, exchange_outcome& out) {
+    std::lock_guard lock(state_.mutex);
+    const ttlv::tree expected = expected_of(p, recorded);
+    // `$NOW±k` as the OASIS runner compares it: now is when the request was sent, moved with the replay.
+    const compare_options options{.now = seconds_of(p.request->time_us) + shift_,
+                                  .date_tolerance = options_.date_tolerance,
+                                  .extra_rules = rules_};
     const std::string base = "Response " + std::to_string(out.index);
     std::vector<mismatch> found;
     auto e_root = expected.root();
@@ -390,6 +484,7 @@ class engine {
   std::vector<planned> plan_;
   std::vector<std::vector<std::size_t>> by_connection_;
   std::int64_t first_time_us_ = 0;
+  std::int64_t shift_ = 0;  // seconds relative dates move
   shared_state state_;
   replay_result result_;
 };

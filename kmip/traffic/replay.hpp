@@ -16,6 +16,13 @@
 //                    result reason or message, a changed attribute value vCenter does not act on)
 //   breaking         vCenter would fail: a success became a failure, identifiers, object type, state,
 //                    algorithm or length differ, the batch is shaped differently, or the exchange failed.
+//
+// Dates: a Date-Time that was "now" when the trace was made (an imported test case marks its `$NOW±k` items,
+// trace.hpp `placeholders`) is sent shifted by the replay's start minus the trace's first frame, so a Deactivation
+// Date of $NOW+20 is still 20 s ahead a day later; in a response it is compared as the OASIS runner compares
+// `$NOW±k`: within date_tolerance of the request's shifted time plus k. Other marked response items may take any
+// value (the test case lets them vary). Recorded traffic has no marks: its dates are sent and compared as recorded
+// unless date_shift::all treats every Date-Time as relative.
 #pragma once
 
 #include <chrono>
@@ -71,7 +78,8 @@ struct replay_summary {
 
 struct replay_result {
   std::vector<connection_outcome> connections;
-  std::vector<std::string> notes;  // recorded frames that could not be replayed, and why
+  std::vector<std::string> notes;  // recorded frames that could not be replayed, marks that do not fit, and why
+  std::int64_t dates_shifted_by = 0;  // seconds relative Date-Times were moved (0 with date_shift::none)
   replay_summary summarize() const;
 };
 
@@ -93,6 +101,13 @@ std::span<const comparison_rule> replay_rules();
 // long as it lives.
 using connect_fn = std::function<result<exchange_fn>()>;
 
+// Which recorded Date-Times move with the replay.
+enum class date_shift : std::uint8_t {
+  marked,  // those the trace marks as `$NOW±k` (imported test cases); recorded traffic has none. The default
+  all,     // every Date-Time of every frame (a recording whose dates all meant "now" when it was made)
+  none,    // none: dates are sent as recorded; marked ones are compared with the recording's own now
+};
+
 struct replay_options {
   bool serial = false;   // one thread, requests in recorded order
   bool timing = false;   // wait to send each request at its recorded offset from the first one
@@ -100,6 +115,11 @@ struct replay_options {
   // With `timing`: blocks until `offset` after the replay's start (the recorded gap of the request from the first
   // frame). Empty means sleeping on the steady clock; tests inject their own to check the pacing without a clock.
   std::function<void(std::chrono::microseconds offset)> wait_until_offset;
+  date_shift dates = date_shift::marked;
+  std::int64_t date_tolerance = 300;  // seconds a relative Date-Time in a response may be off (as run_options)
+  // The replay's clock, microseconds since the epoch, read once at the start: relative dates move by its value
+  // minus the first frame's time (in whole seconds). Empty: the system clock. Tests inject a later day.
+  std::function<std::int64_t()> now_us;
 };
 
 // Replays `frames` (as read from a trace or an importer). Never throws for a KMS's behaviour.

@@ -96,6 +96,25 @@ frame_summary summary_from_json(const json& j) {
   return s;
 }
 
+// The optional "placeholders" field: [{"item": 12, "text": "$NOW+20"}, ...].
+common::expected<std::vector<placeholder_mark>, std::string> placeholders_from_json(const json& j) {
+  if (!j.is_array()) return common::unexpected(std::string("\"placeholders\" must be an array"));
+  std::vector<placeholder_mark> marks;
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    const auto& m = j[i];
+    const std::string where = "\"placeholders\"[" + std::to_string(i) + "]";
+    if (!m.is_object()) return common::unexpected(where + " must be an object");
+    auto item = m.find("item");
+    auto text = m.find("text");
+    if (item == m.end() || !item->is_number_unsigned())
+      return common::unexpected(where + ": \"item\" must be a non-negative integer");
+    if (text == m.end() || !text->is_string() || !text->get_ref<const std::string&>().starts_with("$"))
+      return common::unexpected(where + ": \"text\" must be a placeholder string starting with '$'");
+    marks.push_back({item->get<std::size_t>(), text->get<std::string>()});
+  }
+  return marks;
+}
+
 }  // namespace
 
 std::string_view to_string(direction d) { return d == direction::request ? "request" : "response"; }
@@ -182,6 +201,11 @@ std::string to_json_line(const frame& f) {
   j["tls"] = {{"version", f.tls.version}, {"cipher", f.tls.cipher}, {"client_subject", f.tls.client_subject}};
   j["ttlv"] = common::to_hex(f.message);
   j["summary"] = summary_to_json(summarize(f.message));
+  if (!f.placeholders.empty()) {
+    json marks = json::array();
+    for (const auto& m : f.placeholders) marks.push_back({{"item", m.item}, {"text", m.text}});
+    j["placeholders"] = std::move(marks);
+  }
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -229,6 +253,11 @@ common::expected<frame, std::string> parse_json_line(std::string_view line) {
   std::fill(bytes->begin(), bytes->end(), std::uint8_t{0});
   if (f.message.empty()) return common::unexpected(std::string("\"ttlv\" is empty"));
   if (auto it = j.find("summary"); it != j.end()) f.summary = summary_from_json(*it);
+  if (auto it = j.find("placeholders"); it != j.end()) {
+    auto marks = placeholders_from_json(*it);
+    if (!marks) return common::unexpected(marks.error());
+    f.placeholders = std::move(*marks);
+  }
   return f;
 }
 

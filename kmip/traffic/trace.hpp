@@ -55,6 +55,17 @@ struct frame_summary {
 // Decodes a TTLV message far enough to summarise it. Never holds key material.
 frame_summary summarize(std::span<const std::uint8_t> message);
 
+// An item of the message that was a placeholder in the file the frame was imported from (an OASIS test case,
+// oasis_import.cpp): the item's position in depth-first order (the message itself is 0, its first child 1, ...)
+// and the placeholder's text ("$NOW+20", "$KEY_MATERIAL"). The message holds the value the importer chose for it.
+// The replayer shifts `$NOW` dates by the replay's offset from the recording and compares them within a
+// tolerance, and lets other marked response items take any value (replay.hpp, "Dates").
+struct placeholder_mark {
+  std::size_t item = 0;
+  std::string text;
+  friend bool operator==(const placeholder_mark&, const placeholder_mark&) = default;
+};
+
 struct frame {
   std::uint64_t connection = 0;  // unique within the trace
   traffic::direction direction = direction::request;
@@ -63,6 +74,7 @@ struct frame {
   tls_facts tls;
   common::secure_bytes message;  // the whole TTLV message, as on the wire
   frame_summary summary;         // filled by write (from message) and by read (from the line)
+  std::vector<placeholder_mark> placeholders;  // imported test cases only; empty for recorded traffic
   std::size_t line = 0;          // where it was read from (1-based), or 0
 };
 
