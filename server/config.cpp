@@ -306,6 +306,11 @@ common::expected<config, config_error> parse_config(std::string_view text, const
       return fail{config_error{"kmipd.credentials.required", line_of(*n), "is true but no users are configured"}};
   }
   KMIPD_TRY(ours.get("threads", c.threads, 0, 256));
+  {
+    std::int64_t us = c.busy_poll.count();
+    KMIPD_TRY(ours.get("busy_poll_us", us, 0, 10000));
+    c.busy_poll = std::chrono::microseconds{us};
+  }
   KMIPD_TRY(ours.get("object_cache_size", c.object_cache_size, 0, 10000000));
   KMIPD_TRY(ours.get("max_connections", c.max_connections, 1, 1000000));
   KMIPD_TRY(ours.get("max_message_size", c.max_message_size, 64, std::int64_t{64} << 20));

@@ -65,6 +65,8 @@ struct config {
   bool allow_aes128_sha256 = false;     // vCenter 7.0.3's suite (RSA key exchange)
   bool require_client_auth_eku = false;
   unsigned threads = 0;  // 0: one per hardware thread (at least 2)
+  // After handling I/O, an I/O thread polls for more this long before it sleeps (server_options::busy_poll).
+  std::chrono::microseconds busy_poll{50};
   std::size_t object_cache_size = 10000;  // hot objects kept in memory (caching_store); 0: none
   std::size_t max_connections = 1024;
   std::size_t max_message_size = 1u << 20;

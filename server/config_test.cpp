@@ -32,6 +32,7 @@ TEST(Config, EmptyFileGivesDefaults) {
   EXPECT_EQ(c.sqlite_path, "/etc/kmipd/kmipd.sqlite");
   EXPECT_EQ(c.master_key_file, "/etc/kmipd/kmipd-master.key");
   EXPECT_EQ(c.idle_timeout, 60s);
+  EXPECT_EQ(c.busy_poll, 50us);
 }
 
 TEST(Config, CosmianKeysAndOurs) {
@@ -57,6 +58,7 @@ tls_min_version = "1.3"
 allow_aes128_sha256 = true
 require_client_auth_eku = true
 threads = 4
+busy_poll_us = 0
 max_message_size = 65536
 idle_timeout_seconds = 2.5
 log_level = "debug"
@@ -76,6 +78,7 @@ log_level = "debug"
   EXPECT_TRUE(c.allow_aes128_sha256);
   EXPECT_TRUE(c.require_client_auth_eku);
   EXPECT_EQ(c.threads, 4u);
+  EXPECT_EQ(c.busy_poll, 0us);
   EXPECT_EQ(c.max_message_size, 65536u);
   EXPECT_EQ(c.idle_timeout, 2500ms);
   EXPECT_EQ(c.log_level, "debug");
@@ -144,6 +147,10 @@ TEST(Config, BadValuesNameKeyAndLine) {
 
   auto version = parse_fails("[kmipd]\ntls_min_version = \"1.1\"\n");
   EXPECT_EQ(version.key, "kmipd.tls_min_version");
+
+  auto poll = parse_fails("[kmipd]\nbusy_poll_us = 20000\n");
+  EXPECT_EQ(poll.key, "kmipd.busy_poll_us");
+  EXPECT_NE(poll.message.find("20000"), std::string::npos) << poll.message;
 
   auto timeout = parse_fails("[kmipd]\nidle_timeout_seconds = -1\n");
   EXPECT_EQ(timeout.key, "kmipd.idle_timeout_seconds");

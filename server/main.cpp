@@ -119,6 +119,7 @@ int run(const std::string& config_file, bool check_only, const std::string& read
   so.http = {c.http_start, c.http_hostname, c.http_port, nullptr};
   // 0 (the default): one thread per hardware thread, at least two, so TLS and the engine use every core.
   so.threads = c.threads ? c.threads : std::max(2u, std::thread::hardware_concurrency());
+  so.busy_poll = c.busy_poll;
   so.max_connections = c.max_connections;
   so.limits.max_message_size = c.max_message_size;
   so.handshake_timeout = c.handshake_timeout;

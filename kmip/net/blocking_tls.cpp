@@ -9,6 +9,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -70,6 +71,7 @@ BIO_METHOD* socket_method() {
 // ---- waiting ---------------------------------------------------------------------------------------------------
 
 // Waits until `fd` is ready for `events` (or has an error or hang-up to report). False: the deadline passed.
+// Only the TCP connect waits this way; see "deadlines" for the rest.
 bool wait_for(int fd, short events, clock::time_point deadline) {
   for (;;) {  // bounded: every pass either returns or waits for less time than the last
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock::now()).count();
@@ -123,33 +125,53 @@ error while_doing(const failure& f, std::string_view doing, std::size_t transfer
   }
 }
 
-// Runs one SSL call until it completes, fails, or the deadline passes (nullopt: timed out). `call` returns
-// OpenSSL's result (> 0 or 1 on success).
+}  // namespace
+
+// ---- deadlines -------------------------------------------------------------------------------------------------
+// After connecting, the socket is blocking, and SO_RCVTIMEO / SO_SNDTIMEO bound each recv and send: a read that
+// finds its data costs one recv, where a non-blocking socket costs recv (EAGAIN), poll, recv. The timeouts are
+// set only when they must change: a timeout of at most the time left, and not less than a quarter of it, is kept
+// (so a connection's exchanges, each with the same io_timeout, never set them), else it becomes half the time
+// left, or all of it in the last few milliseconds. A recv that times out early comes back here and is armed
+// again, so the deadline holds to the millisecond.
+
+bool blocking_tls_client::arm(int option, std::chrono::milliseconds& current, time_point deadline) noexcept {
+  const auto left = std::chrono::floor<std::chrono::milliseconds>(deadline - clock::now());
+  if (left.count() <= 0) return false;
+  if (current.count() > 0 && current <= left && current * 4 >= left) return true;
+  const auto want = left.count() >= 4 ? left / 2 : left;
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(want.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((want.count() % 1000) * 1000);
+  if (::setsockopt(fd_, SOL_SOCKET, option, &tv, sizeof tv) != 0) return true;  // the next call reports the socket
+  current = want;
+  return true;
+}
+
 template <class Call>
-std::optional<std::pair<int, int>> drive(ssl_st* ssl, int fd, clock::time_point deadline, Call call) {
-  for (;;) {  // bounded by the deadline: every retry first waits for the socket
+std::optional<std::pair<int, int>> blocking_tls_client::drive(time_point deadline, Call call) {
+  for (;;) {  // bounded by the deadline: every retry follows a recv or send that waited for its timeout
+    if (!arm(SO_RCVTIMEO, recv_timeout_, deadline) || !arm(SO_SNDTIMEO, send_timeout_, deadline)) return std::nullopt;
     ERR_clear_error();
     errno = 0;
     const int ret = call();
     const int saved = errno;
     if (ret > 0) return std::pair{ret, 0};
-    const int e = SSL_get_error(ssl, ret);
-    short events = 0;
-    if (e == SSL_ERROR_WANT_READ) events = POLLIN;
-    if (e == SSL_ERROR_WANT_WRITE) events = POLLOUT;
-    if (events == 0) return std::pair{ret, saved};
-    if (!wait_for(fd, events, deadline)) return std::nullopt;
+    const int e = SSL_get_error(ssl_, ret);
+    if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) return std::pair{ret, saved};
   }
 }
-
-}  // namespace
 
 // ---- lifetime --------------------------------------------------------------------------------------------------
 
 blocking_tls_client::~blocking_tls_client() { close_now(); }
 
 blocking_tls_client::blocking_tls_client(blocking_tls_client&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), ssl_(std::exchange(other.ssl_, nullptr)), peer_(std::move(other.peer_)) {}
+    : fd_(std::exchange(other.fd_, -1)),
+      ssl_(std::exchange(other.ssl_, nullptr)),
+      peer_(std::move(other.peer_)),
+      recv_timeout_(other.recv_timeout_),
+      send_timeout_(other.send_timeout_) {}
 
 blocking_tls_client& blocking_tls_client::operator=(blocking_tls_client&& other) noexcept {
   if (this != &other) {
@@ -157,6 +179,8 @@ blocking_tls_client& blocking_tls_client::operator=(blocking_tls_client&& other)
     fd_ = std::exchange(other.fd_, -1);
     ssl_ = std::exchange(other.ssl_, nullptr);
     peer_ = std::move(other.peer_);
+    recv_timeout_ = other.recv_timeout_;
+    send_timeout_ = other.send_timeout_;
   }
   return *this;
 }
@@ -169,6 +193,7 @@ void blocking_tls_client::close_now() noexcept {
     ::close(fd_);
   }
   fd_ = -1;
+  recv_timeout_ = send_timeout_ = std::chrono::milliseconds{0};
 }
 
 void blocking_tls_client::close(duration timeout) noexcept {
@@ -176,8 +201,8 @@ void blocking_tls_client::close(duration timeout) noexcept {
     const auto deadline = clock::now() + timeout;
     // close_notify out, then the peer's in: SSL_shutdown returns 1 once both happened. Whatever the outcome
     // (answered, refused, timed out), the socket is closed next.
-    if (auto r = drive(ssl_, fd_, deadline, [&] { return SSL_shutdown(ssl_); }); r && r->first == 0)
-      (void)drive(ssl_, fd_, deadline, [&] { return SSL_shutdown(ssl_); });
+    if (auto r = drive(deadline, [&] { return SSL_shutdown(ssl_); }); r && r->first == 0)
+      (void)drive(deadline, [&] { return SSL_shutdown(ssl_); });
     ERR_clear_error();
   }
   close_now();
@@ -227,6 +252,12 @@ result<void> blocking_tls_client::tcp_connect(const std::string& host, std::uint
     // KMIP is small request/response pairs: see set_no_delay in tls_stream.hpp.
     const int one = 1;
     (void)::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    // Blocking from here on: the socket timeouts bound each call (see "deadlines").
+    if (const int flags = ::fcntl(fd, F_GETFL); flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
+      last_error = errno;
+      ::close(fd);
+      continue;
+    }
     fd_ = fd;
     return {};
   }
@@ -235,7 +266,7 @@ result<void> blocking_tls_client::tcp_connect(const std::string& host, std::uint
 }
 
 result<void> blocking_tls_client::handshake(time_point deadline, duration timeout) {
-  auto r = drive(ssl_, fd_, deadline, [&] { return SSL_connect(ssl_); });
+  auto r = drive(deadline, [&] { return SSL_connect(ssl_); });
   if (!r)
     return common::unexpected{
         error{errc::timeout, "TLS handshake with " + peer_ + " did not finish within " + describe(timeout)}};
@@ -303,7 +334,7 @@ result<void> blocking_tls_client::write_message(std::span<const std::uint8_t> me
   std::size_t sent = 0;
   while (sent < message.size()) {  // bounded: each pass sends bytes or ends the loop
     std::size_t n = 0;
-    auto r = drive(ssl_, fd_, deadline, [&] { return SSL_write_ex(ssl_, message.data() + sent, message.size() - sent, &n); });
+    auto r = drive(deadline, [&] { return SSL_write_ex(ssl_, message.data() + sent, message.size() - sent, &n); });
     if (!r)
       return common::unexpected{error{errc::timeout, "KMIP message not sent within " + describe(timeout) + ": " +
                                                          std::to_string(sent) + " of " +
@@ -321,7 +352,7 @@ result<void> blocking_tls_client::read_exact(std::span<std::uint8_t> out, time_p
   std::size_t got = 0;
   while (got < out.size()) {  // bounded: each pass reads bytes or ends the loop
     std::size_t n = 0;
-    auto r = drive(ssl_, fd_, deadline, [&] { return SSL_read_ex(ssl_, out.data() + got, out.size() - got, &n); });
+    auto r = drive(deadline, [&] { return SSL_read_ex(ssl_, out.data() + got, out.size() - got, &n); });
     if (!r) return common::unexpected{error{errc::timeout, std::to_string(already + got)}};  // caller words it
     if (r->first <= 0)
       return common::unexpected{while_doing(ssl_failure(ssl_, r->first, r->second), doing, already + got, wanted)};

@@ -1,9 +1,10 @@
-// A client's KMIP-over-TLS connection driven by the calling thread: OpenSSL on a non-blocking socket, every step
-// bounded by one deadline that poll() enforces. It is the transport of kmip::client::connection's blocking mode.
+// A client's KMIP-over-TLS connection driven by the calling thread: OpenSSL on a blocking socket whose receive and
+// send timeouts enforce each step's one deadline (a non-blocking connect with poll() before that). It is the
+// transport of kmip::client::connection's blocking mode.
 //
 // Why a second transport beside the coroutine one (tls_stream.hpp, message_io.hpp): a blocking caller has nothing
 // else to do while it waits, so an event loop, a timer per step and a memory-BIO TLS engine are pure cost. Here a
-// round trip is the system calls it needs (send; poll; recv) and nothing more; docs/benchmarks.md measures the
+// round trip is the system calls it needs (send; recv) and nothing more; docs/benchmarks.md measures the
 // difference. Semantics, error codes and messages are those of the coroutine transport:
 //  - connect(): resolve (unless an IP literal; getaddrinfo is not interruptible, as noted in tls_stream.hpp),
 //    TCP connect to each address in turn, TLS handshake, all within one deadline. errc::resolve, connect,
@@ -19,6 +20,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
+#include <utility>
 #include <span>
 #include <string>
 
@@ -67,10 +70,17 @@ class blocking_tls_client {
   // Reads exactly `out.size()` bytes; `already` bytes of `wanted` were read before (for messages).
   result<void> read_exact(std::span<std::uint8_t> out, time_point deadline, std::size_t already, std::size_t wanted,
                           const char* doing);
+  // Sets the socket timeout `option` so that a blocked call ends by `deadline`; false: the deadline has passed.
+  bool arm(int option, std::chrono::milliseconds& current, time_point deadline) noexcept;
+  // Runs one SSL call until it completes or fails (OpenSSL's result and errno), or the deadline passes (nullopt).
+  template <class Call>
+  std::optional<std::pair<int, int>> drive(time_point deadline, Call call);
 
   int fd_ = -1;
   ssl_st* ssl_ = nullptr;
   std::string peer_;  // "host:port"
+  std::chrono::milliseconds recv_timeout_{0};  // SO_RCVTIMEO as set; 0: never set (no timeout)
+  std::chrono::milliseconds send_timeout_{0};  // SO_SNDTIMEO as set
 };
 
 }  // namespace kmip::net

@@ -54,6 +54,11 @@ struct server_options {
   listener_options kmip{true, "0.0.0.0", 5696, nullptr};
   listener_options http{true, "0.0.0.0", 9998, nullptr};  // tls: HTTPS; a client certificate is then optional
   unsigned threads = 2;  // I/O threads, one io_context each (0 counts as 1)
+  // Adaptive polling: after running handlers, an I/O thread keeps polling its io_context (yielding the CPU to
+  // anything runnable) for up to this long before it blocks in epoll. A request that arrives meanwhile is read
+  // without a wake-up, which on a VM is an inter-processor interrupt and, at one connection, most of a Get's round
+  // trip (docs/benchmarks.md). Costs at most this much CPU per burst of work; zero: always block at once.
+  std::chrono::microseconds busy_poll{0};
   std::size_t max_connections = 1024;  // per listener
   kmip::ttlv::decode_limits limits;    // max_message_size is enforced by the sessions; the rest is the handler's
   std::chrono::milliseconds handshake_timeout{10000};

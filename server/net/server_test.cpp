@@ -133,6 +133,30 @@ TEST(KmipListener, ServesManyConcurrentClients) {
   EXPECT_EQ(srv->stats().operations("tls", "Discover Versions", "Success"), std::uint64_t{clients * requests});
 }
 
+TEST(KmipListener, BusyPollingThreadsServeEveryClientAndStop) {
+  // A window far longer than the gaps between requests, so that the threads serve from the polling loop.
+  server_options o = base_options(server_tls());
+  o.busy_poll = 5ms;
+  auto srv = start(std::move(o));
+  ASSERT_TRUE(srv);
+  constexpr int clients = 8, requests = 20;
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < clients; ++i)
+    threads.emplace_back([&] {
+      kmip::client::connection c(client(srv->kmip_port(), fixtures::client_options(pki())));
+      if (!c.connect()) return;
+      for (int r = 0; r < requests; ++r)
+        if (discover(c)) ++ok;
+      c.close();
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), clients * requests);
+  // The polling loop ends with its io_context: shutdown joins every thread (a thread still spinning would hang it).
+  srv->shutdown(1s);
+  EXPECT_FALSE(served(client(srv->kmip_port(), fixtures::client_options(pki()))));
+}
+
 TEST(KmipListener, IdentityIsTheCertificateCommonName) {
   std::mutex m;
   std::vector<core::request_context> seen;
