@@ -4,7 +4,7 @@
 // (tests/support/pykmip_server), both trusting the same test CA, so one client certificate serves both.
 //
 // Usage: bench_peers ENV_FILE
-// Writes ENV_FILE (shell assignments: KMIPD_PID, KMIPD_PORT, PYKMIP_PORT, CA, CERT, KEY, SERVER_CHAIN, SERVER_KEY,
+// Writes ENV_FILE (shell assignments: KMIPD_PID, KMIPD_PORT, PYKMIP_PID, PYKMIP_PORT, CA, CERT, KEY, SERVER_CHAIN, SERVER_KEY,
 // KMIPD_DATA) once both accept connections, then waits until its standard input closes, then stops both.
 #include <unistd.h>
 
@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
   const std::filesystem::path env = argv[1];
   {
     std::ofstream out(env.string() + ".tmp");
-    out << "KMIPD_PID=" << (*kms)->pid() << "\nKMIPD_PORT=" << (*kms)->kmip_port() << "\nPYKMIP_PORT=" << pykmip.port() << "\nCA='"
+    out << "KMIPD_PID=" << (*kms)->pid() << "\nKMIPD_PORT=" << (*kms)->kmip_port() << "\nPYKMIP_PID=" << pykmip.pid() << "\nPYKMIP_PORT=" << pykmip.port() << "\nCA='"
         << pki.ca_cert.string() << "'\nCERT='" << pki.client_cert.string() << "'\nKEY='" << pki.client_key.string()
         << "'\nSERVER_CHAIN='" << pki.server_chain.string() << "'\nSERVER_KEY='" << pki.server_key.string()
         << "'\nKMIPD_DATA='" << (*kms)->data_dir().string() << "'\n";

@@ -15,6 +15,7 @@ duration=${DURATION:-8}
 warmup=${WARMUP:-2}
 keys=${KEYS:-50}
 harness=$build/tools/kmip-harness
+pin=""  # a CPU-pinning prefix for the load generator (the placement runs)
 mkdir -p "$out"
 tmp=$(mktemp -d)
 pids=""
@@ -48,7 +49,8 @@ wait_for "$tmp/peers.env" 90
 . "$tmp/peers.env"
 
 "$build/benchmarks/tls_ceiling_server" "$SERVER_CHAIN" "$SERVER_KEY" "$CA" "$tmp/ceiling.json" >"$out/ceiling.log" 2>&1 &
-pids="$pids $!"
+CEILING_PID=$!
+pids="$pids $CEILING_PID"
 wait_for "$tmp/ceiling.json" 10
 CEILING_PORT=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["kmip_port"])' "$tmp/ceiling.json")
 
@@ -62,7 +64,7 @@ run() {  # run NAME PORT PROFILE CONNECTIONS [extra...]
   name=$1 port=$2 profile=$3 conns=$4
   shift 4
   echo "== $name" >&2
-  "$harness" bench --kms "127.0.0.1:$port" --ca "$CA" --cert "$CERT" --key "$KEY" --profile "$profile" \
+  $pin "$harness" bench --kms "127.0.0.1:$port" --ca "$CA" --cert "$CERT" --key "$KEY" --profile "$profile" \
     --connections "$conns" --warmup "$warmup" --duration "$duration" --keys "$keys" --quiet \
     --report-dir "$out/$name" "$@" >"$out/$name.txt" 2>&1 || true
   cat "$out/$name.txt" >&2
@@ -80,6 +82,26 @@ if command -v perf >/dev/null 2>&1; then
 fi
 run kmipd-create "$KMIPD_PORT" create 16
 wait_fsync_window=$((duration - 2))
+
+# Placement at one connection. A closed loop over one connection is a ping-pong whose cost on a VM is mostly the
+# wake-ups of each side; a wake-up across CPUs is an inter-processor interrupt. Unpinned, the scheduler decides
+# and the one-connection figures above swing between two modes from run to run. Here every server is pinned to
+# CPU 1 and the load generator to CPU 1 (one CPU) and then to CPU 0 (two CPUs), so both modes are measured.
+ncpu=$(nproc)
+if [ "$ncpu" -ge 2 ] && command -v taskset >/dev/null 2>&1; then
+  for pid in $KMIPD_PID $PYKMIP_PID $CEILING_PID; do taskset -a -p -c 1 "$pid" >/dev/null 2>&1 || true; done
+  for placement in one-cpu:1 two-cpus:0; do
+    cpu=${placement#*:}
+    for server in kmipd:$KMIPD_PORT pykmip:$PYKMIP_PORT ceiling:$CEILING_PORT; do
+      pin="taskset -c $cpu"
+      run "${placement%%:*}-${server%%:*}-get" "${server#*:}" get 1
+      pin=""
+    done
+  done
+  for pid in $KMIPD_PID $PYKMIP_PID $CEILING_PID; do
+    taskset -a -p -c "0-$((ncpu - 1))" "$pid" >/dev/null 2>&1 || true
+  done
+fi
 
 echo "== openssl s_time -new" >&2
 openssl s_time -connect "127.0.0.1:$SSERVER_PORT" -cert "$CERT" -key "$KEY" -CAfile "$CA" -new \
@@ -152,6 +174,15 @@ try:
         print(f"| kmipd fdatasync calls per durable create (perf stat) | 16 | {n/window:.0f}/s | {kc[16]:.0f} creates/s | {n/window/kc[16]:.2f} per create |")
 except OSError:
     pass
+for placement, what in (("one-cpu", "one CPU"), ("two-cpus", "two CPUs")):
+    try:
+        k, p, c = (series(f"{placement}-{s}-get").get(1) for s in ("kmipd", "pykmip", "ceiling"))
+    except OSError:
+        continue
+    if k and p:
+        print(f"| get ops/s vs PyKMIP, client and servers pinned to {what} | 1 | {k:.0f} | {p:.1f} | {k/p:.0f}x |")
+    if k and c:
+        print(f"| get ops/s vs TLS ceiling, pinned to {what} | 1 | {k:.0f} | {c:.0f} | {k/c:.0%} |")
 bad = [n for n in ("kmipd-get", "pykmip-get", "ceiling-get", "kmipd-power-on", "pykmip-power-on", "kmipd-create") if errors(n)]
 if bad:
     print("\nruns with errors or late tasks (see their report.html): " + ", ".join(bad))

@@ -2,19 +2,21 @@
 // exactly as kmipd does (kmip/net's server context and handshake, the same certificate, mutual TLS, every core),
 // reads each framed request and writes back a canned response of the size kmipd's answer has, chosen by the
 // request's operation (decoding the request to find it costs about a microsecond, kmip_codec_bench). No store,
-// no engine, no audit. `kmip-harness bench` runs against it with the same options as against kmipd, so
+// no engine, no audit. Its threads are kmipd's: one io_context per thread, accepted connections dealt to them in
+// turn, each run with the same adaptive busy polling (kmip/net/io_loop.hpp; kmipd's default window unless given). `kmip-harness bench` runs against it with the same options as against kmipd, so
 // kmipd / ceiling is the share of the achievable rate kmipd reaches.
 //
 // Canned answers: Get (a 256-bit AES key), Create, Activate, Get Attributes (State Active) and Discover
 // Versions, enough for the set-up and the get, create, mix and vcenter-power-on profiles. Anything else gets a
 // Discover Versions answer, which the load generator reports as a protocol error.
 //
-// Usage: tls_ceiling_server CERT_CHAIN KEY CLIENT_CA READY_FILE [THREADS]
+// Usage: tls_ceiling_server CERT_CHAIN KEY CLIENT_CA READY_FILE [THREADS [BUSY_POLL_US]]
 // Listens on 127.0.0.1, an ephemeral port written to READY_FILE ({"kmip_port":N}) once it accepts; runs until
 // SIGTERM or SIGINT.
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -25,10 +27,12 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <thread>
 #include <vector>
 
 #include "kmip/model/message.hpp"
+#include "kmip/net/io_loop.hpp"
 #include "kmip/net/message_io.hpp"
 #include "kmip/net/tls_context.hpp"
 #include "kmip/net/tls_stream.hpp"
@@ -99,9 +103,11 @@ asio::awaitable<void> session(asio::ip::tcp::socket socket, kmip::net::tls_conte
 }
 
 asio::awaitable<void> listen(asio::ip::tcp::acceptor& acceptor, kmip::net::tls_context_ptr tls,
-                             const std::map<operation, common::secure_bytes>& answers) {
-  for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+                             const std::map<operation, common::secure_bytes>& answers,
+                             const std::vector<std::unique_ptr<asio::io_context>>& contexts) {
+  for (std::size_t next = 0;; next = (next + 1) % contexts.size()) {
+    auto [ec, socket] =
+        co_await acceptor.async_accept(contexts[next]->get_executor(), asio::as_tuple(asio::use_awaitable));
     if (ec) {
       if (ec == asio::error::operation_aborted) co_return;
       continue;
@@ -116,7 +122,7 @@ asio::awaitable<void> listen(asio::ip::tcp::acceptor& acceptor, kmip::net::tls_c
 
 int main(int argc, char** argv) {
   if (argc < 5) {
-    std::cerr << "usage: tls_ceiling_server CERT_CHAIN KEY CLIENT_CA READY_FILE [THREADS]\n";
+    std::cerr << "usage: tls_ceiling_server CERT_CHAIN KEY CLIENT_CA READY_FILE [THREADS [BUSY_POLL_US]]\n";
     return 1;
   }
   kmip::net::server_tls_options o;
@@ -130,22 +136,29 @@ int main(int argc, char** argv) {
   }
   const unsigned threads = argc > 5 ? static_cast<unsigned>(std::stoul(argv[5]))
                                     : std::max(2u, std::thread::hardware_concurrency());
+  const std::chrono::microseconds busy_poll{argc > 6 ? std::stol(argv[6]) : 50};
   const auto answers = canned();
-  asio::io_context io;
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  for (unsigned i = 0; i < std::max(1u, threads); ++i) contexts.push_back(std::make_unique<asio::io_context>(1));
+  asio::io_context& io = *contexts.front();
   asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
-  asio::co_spawn(io, listen(acceptor, *tls, answers), asio::detached);
+  asio::co_spawn(io, listen(acceptor, *tls, answers, contexts), asio::detached);
   asio::signal_set signals(io, SIGTERM, SIGINT);
   signals.async_wait([&](auto, auto) {
     acceptor.close();
-    io.stop();
+    for (auto& c : contexts) c->stop();
   });
   {
     const std::filesystem::path ready = argv[4];
     std::ofstream(ready.string() + ".tmp") << "{\"kmip_port\":" << acceptor.local_endpoint().port() << "}\n";
     std::filesystem::rename(ready.string() + ".tmp", ready);
   }
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  for (auto& c : contexts) work.push_back(asio::make_work_guard(*c));
   std::vector<std::jthread> pool;
-  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
-  io.run();
+  for (std::size_t i = 1; i < contexts.size(); ++i)
+    pool.emplace_back([&c = *contexts[i], busy_poll] { kmip::net::run_io_context(c, busy_poll); });
+  kmip::net::run_io_context(io, busy_poll);
+  for (auto& c : contexts) c->stop();
   return 0;
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cassert>
+#include <optional>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -48,21 +49,21 @@ class [[nodiscard]] expected {
   std::variant<T, E> v_;
 };
 
-// expected<void, E>: success carries nothing.
+// expected<void, E>: success carries nothing, and costs nothing: no E is constructed or destroyed unless there
+// is an error (the model's decoder returns one of these per field it reads, and its error type is not small).
 template <class E>
 class [[nodiscard]] expected<void, E> {
  public:
   expected() = default;
-  expected(unexpected<E> e) : e_(std::move(e.error)), ok_(false) {}  // NOLINT
-  bool has_value() const noexcept { return ok_; }
-  explicit operator bool() const noexcept { return ok_; }
-  E& error() & { assert(!ok_); return e_; }
-  const E& error() const& { assert(!ok_); return e_; }
-  E&& error() && { assert(!ok_); return std::move(e_); }
+  expected(unexpected<E> e) : e_(std::in_place, std::move(e.error)) {}  // NOLINT
+  bool has_value() const noexcept { return !e_.has_value(); }
+  explicit operator bool() const noexcept { return has_value(); }
+  E& error() & { assert(e_); return *e_; }
+  const E& error() const& { assert(e_); return *e_; }
+  E&& error() && { assert(e_); return std::move(*e_); }
 
  private:
-  E e_{};
-  bool ok_ = true;
+  std::optional<E> e_;
 };
 
 }  // namespace common

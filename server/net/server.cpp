@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "kmip/net/io_loop.hpp"
 #include "kmip/net/message_io.hpp"
 #include "kmip/net/peer_identity.hpp"
 #include "kmip/net/tls_stream.hpp"
@@ -276,31 +277,6 @@ server::server(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 
 server::~server() { shutdown(std::chrono::milliseconds(0)); }
 
-namespace {
-
-// An I/O thread's loop: io.run(), or with busy polling (server_options::busy_poll) poll, spin, then block.
-// Returns when the io_context stops.
-void run_io(asio::io_context& io, std::chrono::microseconds busy_poll) {
-  if (busy_poll.count() <= 0) {
-    io.run();
-    return;
-  }
-  using clock = std::chrono::steady_clock;
-  auto last_work = clock::now();
-  while (!io.stopped()) {  // ends with the io_context: stop() makes poll() and run_one() return at once
-    if (io.poll() > 0) {
-      last_work = clock::now();
-    } else if (clock::now() - last_work < busy_poll) {
-      std::this_thread::yield();  // a thread sharing this CPU (a co-located client) goes first
-    } else {
-      io.run_one();
-      last_work = clock::now();
-    }
-  }
-}
-
-}  // namespace
-
 kmip::net::result<std::unique_ptr<server>> server::start(server_options options, handler handle) {
   auto p = std::make_unique<impl>(std::move(options), std::move(handle));
   server_state& st = p->state;
@@ -321,7 +297,7 @@ kmip::net::result<std::unique_ptr<server>> server::start(server_options options,
     p->threads.emplace_back([&io = *context, busy_poll = o.busy_poll] {
       for (;;) {
         try {
-          run_io(io, busy_poll);
+          kmip::net::run_io_context(io, busy_poll);
           return;
         } catch (const std::exception& e) {
           spdlog::error("server thread: unexpected exception: {}", e.what());

@@ -45,6 +45,8 @@ class server {
   bool stopped_gracefully() const { return graceful_; }
   bool running() const { return pid_ > 0; }
   std::uint16_t port() const { return port_; }
+  // The server's process (the leader of its process group); -1 when not running.
+  pid_t pid() const { return pid_; }
 
   // The server's stdout/stderr and its log file, for failure messages.
   std::string logs() const;
