@@ -260,7 +260,13 @@ boost::asio::awaitable<common::secure_bytes> server_state::call_async(std::span<
       return;
     }
     std::lock_guard open(gate->mutex);
-    if (gate->open) asio::post(executor, [f = std::move(p->resume), r = std::move(response)]() mutable { f(std::move(r)); });
+    if (gate->open) {
+      asio::post(executor, [f = std::move(p->resume), r = std::move(response)]() mutable { f(std::move(r)); });
+    } else {
+      // The server has stopped (a sync outlived the shutdown deadline): destroying the suspended session here
+      // would run its destructors on this thread against a server that may be gone. Leave it, once, at exit.
+      static_cast<void>(new pending_answer::completion(std::move(p->resume)));
+    }
   });
   common::secure_bytes response;
   bool ready = false;
