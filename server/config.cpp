@@ -306,6 +306,7 @@ common::expected<config, config_error> parse_config(std::string_view text, const
       return fail{config_error{"kmipd.credentials.required", line_of(*n), "is true but no users are configured"}};
   }
   KMIPD_TRY(ours.get("threads", c.threads, 0, 256));
+  KMIPD_TRY(ours.get("test_first_sync_group", c.test_first_sync_group, 0, 100000));
   {
     std::int64_t us = c.busy_poll.count();
     KMIPD_TRY(ours.get("busy_poll_us", us, 0, 10000));

@@ -77,6 +77,10 @@ struct config {
   std::string log_level = "info";  // trace, debug, info, warn, error, off
   // test_fault_personalities: TEST-ONLY misbehaviours for proving `kmip-harness check` (server/core/faults.hpp).
   core::fault_set test_faults;
+  // test_first_sync_group: TEST-ONLY. When > 0, the first fdatasync of SQLite's WAL waits (at most 10 s) until
+  // this many writes wait for it, so that a test counts how many Creates one sync covers without relying on
+  // timing (tests/kmipd). 0: off.
+  unsigned test_first_sync_group = 0;
   // [kmipd.credentials]: KMIP Username/Password credentials (docs/kmipd.md). `users` maps a username to its
   // password hash line (server/core/credentials.hpp; `kmipd --hash-password`); a request whose credential
   // matches runs as the username (the client certificate is still required and verified). `required`: refuse

@@ -13,6 +13,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -58,8 +59,10 @@ kmip::net::server_tls_options tls_options(const kmipd::config& c) {
 }
 
 // The object store: SQLite (one file, WAL) or PostgreSQL (several instances on one database), key material
-// sealed under the master key either way. Logs where it is, never a password.
-kmipd::core::store_result<std::unique_ptr<kmipd::core::object_store>> make_store(const kmipd::config& c) {
+// sealed under the master key either way. Logs where it is, never a password. `wal` is set to SQLite's commit
+// queue (for its counters; it lives as long as the store), left null with PostgreSQL.
+kmipd::core::store_result<std::unique_ptr<kmipd::core::object_store>> make_store(const kmipd::config& c,
+                                                                                 kmipd::core::group_sync*& wal) {
   if (c.db_type == kmipd::database_type::postgresql) {
     auto store = kmipd::store::postgres_store::open({c.database_url, c.master_key_file});
     if (!store) return common::unexpected{std::move(store).error()};
@@ -71,6 +74,7 @@ kmipd::core::store_result<std::unique_ptr<kmipd::core::object_store>> make_store
   so.group_commit = true;  // the engine syncs after leaving its lock and before answering (object_store::sync)
   auto store = kmipd::store::sqlite_store::open(so);
   if (!store) return common::unexpected{std::move(store).error()};
+  wal = (*store)->group_commit();
   spdlog::info("object store: SQLite {} (key material sealed under {}), cache of {} objects", c.sqlite_file().string(),
                c.master_key_file.string(), c.object_cache_size);
   std::unique_ptr<kmipd::core::object_store> s = std::move(*store);
@@ -170,7 +174,8 @@ int run(const std::string& config_file, bool check_only, const std::string& read
     spdlog::info("KMIP Username/Password credentials: {} user(s), {}", c.credential_users.size(),
                  c.credentials_required ? "required" : "optional");
   }
-  auto store = make_store(c);
+  kmipd::core::group_sync* wal = nullptr;
+  auto store = make_store(c, wal);
   if (!store) {
     std::cerr << "kmipd: " << store.error().message << "\n";
     return exit_config;
@@ -190,6 +195,29 @@ int run(const std::string& config_file, bool check_only, const std::string& read
     }
     if (*dropped) spdlog::warn("fault keys_lost_on_restart: dropped {} objects", *dropped);
   }
+
+  if (wal && c.test_first_sync_group > 0) {
+    spdlog::warn("TEST-ONLY test_first_sync_group = {}: the first WAL sync waits for that many writes",
+                 c.test_first_sync_group);
+    auto first = std::make_shared<std::atomic<bool>>(true);
+    wal->set_before_sync([wal, first, n = c.test_first_sync_group] {
+      if (first->exchange(false)) (void)wal->await_writes(n, std::chrono::seconds(10));
+    });
+  }
+  // GET /metrics counts the fdatasync groups: writes that waited for one, and the syncs that covered them.
+  using counter = kmipd::net::metrics::external_counter;
+  const std::string syncs_help = "fdatasync calls that made acknowledged writes durable (one per group), by file.";
+  const std::string writes_help = "Writes that had to be durable before their answer, by file.";
+  if (wal) {
+    so.counters.push_back({"kmipd_fdatasync_total", "file=\"wal\"", syncs_help, [engine, wal] { return wal->syncs(); }});
+    so.counters.push_back({"kmipd_synced_writes_total", "file=\"wal\"", writes_help, [engine, wal] { return wal->writes(); }});
+  }
+  so.counters.push_back(
+      {"kmipd_fdatasync_total", "file=\"audit\"", syncs_help, [audit] { return audit->syncs().syncs(); }});
+  so.counters.push_back(
+      {"kmipd_synced_writes_total", "file=\"audit\"", writes_help, [audit] { return audit->syncs().writes(); }});
+  std::stable_sort(so.counters.begin(), so.counters.end(),
+                   [](const counter& a, const counter& b) { return a.name < b.name; });
 
   // record_trace: every KMIP message into a trace (docs/trace-format.md); the writer outlives the server.
   auto trace = std::make_shared<kmip::traffic::trace_writer>();
@@ -213,9 +241,16 @@ int run(const std::string& config_file, bool check_only, const std::string& read
     spdlog::warn("recording every KMIP message, key material included, to {}", c.record_trace.string());
   }
 
+  // KMIP sessions answer through the non-blocking entry: a session waiting for its group's fdatasync leaves its
+  // I/O thread to the other connections, so one sync covers as many Creates as are waiting (group_sync.hpp).
   auto srv = kmipd::net::server::start(
-      so, [engine](std::span<const std::uint8_t> request, const kmipd::core::request_context& ctx) {
+      so,
+      [engine](std::span<const std::uint8_t> request, const kmipd::core::request_context& ctx) {
         return engine->handle_bytes(request, ctx);
+      },
+      [engine](std::span<const std::uint8_t> request, const kmipd::core::request_context& ctx,
+               std::function<void(common::secure_bytes)> done) {
+        engine->handle_bytes_async(request, ctx, std::move(done));
       });
   if (!srv) {
     std::cerr << "kmipd: " << srv.error().message << "\n";

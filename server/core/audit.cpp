@@ -90,36 +90,66 @@ std::vector<std::string> memory_audit_sink::lines() const {
   return out;
 }
 
+void audit_sink::record_async(std::vector<audit_record> records, std::function<void()> done) noexcept {
+  for (const auto& r : records) record(r);
+  try {
+    done();
+  } catch (...) {
+  }
+}
+
 file_audit_sink::file_audit_sink(const std::filesystem::path& path, fsync_policy policy)
-    : policy_(policy), syncs_([this] { return ::fdatasync(fd_) == 0; }) {
+    : policy_(policy), syncs_(std::make_unique<group_sync>([this] { return ::fdatasync(fd_) == 0; })) {
   fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "audit log " + path.string());
 }
 
 file_audit_sink::~file_audit_sink() {
+  syncs_.reset();
   if (fd_ >= 0) ::close(fd_);
+}
+
+bool file_audit_sink::write_line(const audit_record& r) {
+  const auto line = to_json_line(r);
+  const bool sync = policy_ == fsync_policy::every_record ||
+                    (policy_ == fsync_policy::mutations && (is_mutation(r.operation) || r.result_reason));
+  std::size_t done = 0;
+  while (done < line.size()) {
+    auto n = ::write(fd_, line.data() + done, line.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;  // nothing sensible to do from here; the server's log reports disk errors elsewhere
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (sync) syncs_->wrote();
+  return sync;
 }
 
 void file_audit_sink::record(const audit_record& r) noexcept {
   try {
-    const auto line = to_json_line(r);
-    const bool sync = policy_ == fsync_policy::every_record ||
-                      (policy_ == fsync_policy::mutations && (is_mutation(r.operation) || r.result_reason));
+    bool sync = false;
     {
       std::lock_guard lock(mutex_);
-      std::size_t done = 0;
-      while (done < line.size()) {
-        auto n = ::write(fd_, line.data() + done, line.size() - done);
-        if (n < 0) {
-          if (errno == EINTR) continue;
-          return;  // nothing sensible to do from here; the server's log reports disk errors elsewhere
-        }
-        done += static_cast<std::size_t>(n);
-      }
-      if (sync) syncs_.wrote();
+      sync = write_line(r);
     }
     // Outside the lock: records of concurrent requests share one fdatasync.
-    if (sync) (void)syncs_.sync();
+    if (sync) (void)syncs_->sync();
+  } catch (...) {
+  }
+}
+
+void file_audit_sink::record_async(std::vector<audit_record> records, std::function<void()> done) noexcept {
+  bool sync = false;
+  try {
+    std::lock_guard lock(mutex_);
+    for (const auto& r : records) sync = write_line(r) || sync;
+  } catch (...) {
+  }
+  try {
+    // Outside the lock: records of concurrent requests share one fdatasync, and nobody's thread waits for it.
+    if (sync) syncs_->sync_async([done = std::move(done)](bool) { done(); });
+    else done();
   } catch (...) {
   }
 }

@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -36,6 +38,10 @@ class audit_sink {
  public:
   virtual ~audit_sink() = default;
   virtual void record(const audit_record& r) noexcept = 0;
+  // Records `records` in order, then calls done() once those its fsync policy must keep are on stable storage
+  // (at once, on this thread, when none need waiting; else from the sink's syncer thread). The default records
+  // them one by one and then calls done().
+  virtual void record_async(std::vector<audit_record> records, std::function<void()> done) noexcept;
 };
 
 class memory_audit_sink final : public audit_sink {
@@ -66,12 +72,18 @@ class file_audit_sink final : public audit_sink {
   file_audit_sink& operator=(const file_audit_sink&) = delete;
 
   void record(const audit_record& r) noexcept override;
+  void record_async(std::vector<audit_record> records, std::function<void()> done) noexcept override;
+
+  // The fdatasync groups of the records that must be on disk before their response (its counters: writes,
+  // syncs).
+  const group_sync& syncs() const noexcept { return *syncs_; }
 
  private:
+  bool write_line(const audit_record& r);  // under mutex_; true when the record must be synced
   std::mutex mutex_;
   int fd_ = -1;
   fsync_policy policy_;
-  group_sync syncs_;  // the fdatasync of records that must be on disk before their response
+  std::unique_ptr<group_sync> syncs_;  // destroyed (its syncs completed) before fd_ is closed
 };
 
 }  // namespace kmipd::core

@@ -2,6 +2,8 @@
 // Continuation Option, audit, encode (KMIP 1.4 §6–7, 2.1 §8–9).
 #include "server/core/engine.hpp"
 
+#include <future>
+#include <memory>
 #include <mutex>
 #include <shared_mutex>
 
@@ -41,16 +43,11 @@ struct engine::impl {
     if (item.result_reason) r.result_reason = std::string(kmip::spec::name_of(*item.result_reason));
     out.push_back(std::move(r));
   }
-  // Direct audit of a message that never reached process() (undecodable).
-  void audit(const request_context& ctx, const std::string& identity, std::string_view operation,
-             const std::string& object_id, const model::response_batch_item& item) {
-    std::vector<audit_record> one;
-    audit(one, ctx, identity, operation, object_id, item);
-    env.audit->record(one.front());
-  }
-
   model::response_message process(const model::request_message& request, const request_context& ctx,
                                    object_store& st, std::vector<audit_record>& audits);
+  // The response as bytes (the fault personalities applied), or a minimal General Failure when it cannot be
+  // encoded in its version; empty when even that fails.
+  common::secure_bytes encode(const model::response_message& response);
   static void undo(object_store& st, std::vector<write_op>& log) {
     for (auto it = log.rbegin(); it != log.rend(); ++it) {
       std::vector<write_op> w;
@@ -84,6 +81,7 @@ class read_only_view final : public object_store {
   }
   store_result<std::vector<std::string>> locate(const locate_filter& f) override { return inner_.locate(f); }
   store_result<void> sync() override { return inner_.sync(); }
+  void sync_async(std::function<void(store_result<void>)> done) override { inner_.sync_async(std::move(done)); }
   bool refused() const { return refused_; }
 
  private:
@@ -226,45 +224,88 @@ engine::~engine() = default;
 
 object_store& engine::store() noexcept { return *impl_->store; }
 
-model::response_message engine::handle(const model::request_message& request, const request_context& ctx) noexcept {
+namespace {
+
+// The answer to every item of `request` when something went wrong outside the operations: General Failure.
+model::response_message general_failure(const model::request_message& request, const environment& env,
+                                        const std::string& message) {
+  model::response_message r;
+  r.header.protocol_version = request.header.protocol_version;
   try {
-    std::vector<audit_record> audits;
-    model::response_message response;
-    bool done = false;
+    r.header.time_stamp = model::date_time{env.clock->now()};
+    for (const auto& item : request.batch_items)
+      r.batch_items.push_back(failure(item, result_reason::general_failure, message));
+  } catch (...) {
+  }
+  return r;
+}
+
+// What a message waits for between processing and its answer: the store's sync, then its audit records.
+struct pending_answer {
+  model::response_message response;
+  std::vector<audit_record> audits;
+  // Each item's operation and ID, to answer General Failure when the sync fails (not the payloads: a Register's
+  // would hold key material).
+  std::vector<std::pair<kmip::spec::operation, std::optional<std::vector<std::uint8_t>>>> items;
+  std::function<void(model::response_message)> done;
+};
+
+}  // namespace
+
+void engine::handle_async(const model::request_message& request, const request_context& ctx,
+                          std::function<void(model::response_message)> done) noexcept {
+  std::shared_ptr<pending_answer> p;
+  try {
+    p = std::make_shared<pending_answer>();
+    bool processed = false;
     if (read_only_message(request)) {
       std::shared_lock lock(impl_->mutex);
       read_only_view view(*impl_->store);
-      response = impl_->process(request, ctx, view, audits);
-      done = !view.refused();
+      p->response = impl_->process(request, ctx, view, p->audits);
+      processed = !view.refused();
     }
-    if (!done) {
-      audits.clear();
+    if (!processed) {
+      p->audits.clear();
       std::unique_lock lock(impl_->mutex);
-      response = impl_->process(request, ctx, *impl_->store, audits);
+      p->response = impl_->process(request, ctx, *impl_->store, p->audits);
     }
-    // Outside the lock, so that concurrent writers share one sync (group commit); before answering, so that
-    // nothing is acknowledged, or read, before it is durable. Free when nothing was written meanwhile.
-    if (auto synced = impl_->store->sync(); !synced) {
-      response.batch_items.clear();
-      for (const auto& item : request.batch_items)
-        response.batch_items.push_back(failure(item, result_reason::general_failure, synced.error().message));
-      for (auto& a : audits) {
-        a.result_status = std::string(kmip::spec::name_of(kmip::spec::result_status::operation_failed));
-        a.result_reason = std::string(kmip::spec::name_of(result_reason::general_failure));
-      }
-    }
-    for (const auto& a : audits) impl_->env.audit->record(a);
-    return response;
+    for (const auto& item : request.batch_items) p->items.emplace_back(item.operation, item.unique_batch_item_id);
   } catch (...) {
-    model::response_message r;
-    r.header.protocol_version = request.header.protocol_version;
+    done(general_failure(request, impl_->env, "internal error"));
+    return;
+  }
+  p->done = std::move(done);
+  // Outside the lock, so that concurrent writers share one sync (group commit); before answering, so that
+  // nothing is acknowledged, or read, before it is durable. At once when nothing was written meanwhile; else
+  // this thread goes on (a session serves other connections) and the store's syncer thread completes it.
+  impl_->store->sync_async([p, &env = impl_->env](store_result<void> synced) {
     try {
-      r.header.time_stamp = model::date_time{impl_->env.clock->now()};
-      for (const auto& item : request.batch_items)
-        r.batch_items.push_back(failure(item, result_reason::general_failure, "internal error"));
+      if (!synced) {
+        p->response.batch_items.clear();
+        for (auto& [operation, id] : p->items)
+          p->response.batch_items.push_back(model::make_failure_item(operation, result_reason::general_failure,
+                                                                     synced.error().message, std::move(id)));
+        for (auto& a : p->audits) {
+          a.result_status = std::string(kmip::spec::name_of(kmip::spec::result_status::operation_failed));
+          a.result_reason = std::string(kmip::spec::name_of(result_reason::general_failure));
+        }
+      }
+      // The audit records of a mutation are on disk before its answer (the sink's fsync policy).
+      env.audit->record_async(std::move(p->audits), [p] { p->done(std::move(p->response)); });
     } catch (...) {
+      p->done(model::response_message{});  // out of memory: an empty answer rather than none
     }
-    return r;
+  });
+}
+
+model::response_message engine::handle(const model::request_message& request, const request_context& ctx) noexcept {
+  std::promise<model::response_message> answer;
+  auto future = answer.get_future();
+  handle_async(request, ctx, [&answer](model::response_message r) { answer.set_value(std::move(r)); });
+  try {
+    return future.get();
+  } catch (...) {
+    return general_failure(request, impl_->env, "internal error");
   }
 }
 
@@ -318,40 +359,64 @@ kmip::spec::protocol_version sniff_version(std::span<const std::uint8_t> bytes, 
 
 }  // namespace
 
-common::secure_bytes engine::handle_bytes(std::span<const std::uint8_t> request, const request_context& ctx) noexcept {
+common::secure_bytes engine::impl::encode(const model::response_message& response) {
+  auto bytes = model::to_bytes(response);
+  if (bytes) {
+    fault_after_encoding(options.faults, *bytes);
+    return std::move(*bytes);
+  }
+  // The response could not be encoded in the request's version: say so in a minimal response.
+  model::response_message fallback;
+  fallback.header.protocol_version = response.header.protocol_version;
+  fallback.header.time_stamp = response.header.time_stamp;
+  for (const auto& item : response.batch_items)
+    fallback.batch_items.push_back(model::make_failure_item(item.operation, result_reason::general_failure,
+                                                            "response encoding failed: " + bytes.error().to_string(),
+                                                            item.unique_batch_item_id));
+  if (auto b = model::to_bytes(fallback)) return std::move(*b);
+  return {};
+}
+
+void engine::handle_bytes_async(std::span<const std::uint8_t> request, const request_context& ctx,
+                                std::function<void(common::secure_bytes)> done) noexcept {
+  auto encoded = [this, done](model::response_message response) {
+    common::secure_bytes bytes;
+    try {
+      bytes = impl_->encode(response);
+    } catch (...) {
+    }
+    done(std::move(bytes));
+  };
   try {
     model::decode_options options;
     options.item_errors_in_place = true;
     auto decoded = model::request_from_bytes(request, options, impl_->options.limits);
+    if (decoded) return handle_async(*decoded, ctx, std::move(encoded));
+    fault_on_undecodable(impl_->options.faults);
+    const auto& e = decoded.error();
     model::response_message response;
-    if (decoded) {
-      response = handle(*decoded, ctx);
-    } else {
-      fault_on_undecodable(impl_->options.faults);
-      const auto& e = decoded.error();
-      response.header.protocol_version = sniff_version(request, impl_->options.limits);
-      response.header.time_stamp = model::date_time{impl_->env.clock->now()};
-      auto item = model::make_failure_item(e.operation, e.reason, e.to_string(), e.unique_batch_item_id);
-      response.batch_items.push_back(item);
-      impl_->audit(ctx, ctx.identity, e.operation ? kmip::spec::name_of(*e.operation) : "-", "", item);
-    }
-    auto bytes = model::to_bytes(response);
-    if (bytes) {
-      fault_after_encoding(impl_->options.faults, *bytes);
-      return std::move(*bytes);
-    }
-    // The response could not be encoded in the request's version: say so in a minimal response.
-    model::response_message fallback;
-    fallback.header.protocol_version = response.header.protocol_version;
-    fallback.header.time_stamp = response.header.time_stamp;
-    for (const auto& item : response.batch_items)
-      fallback.batch_items.push_back(model::make_failure_item(item.operation, result_reason::general_failure,
-                                                              "response encoding failed: " + bytes.error().to_string(),
-                                                              item.unique_batch_item_id));
-    if (auto b = model::to_bytes(fallback)) return std::move(*b);
+    response.header.protocol_version = sniff_version(request, impl_->options.limits);
+    response.header.time_stamp = model::date_time{impl_->env.clock->now()};
+    auto item = model::make_failure_item(e.operation, e.reason, e.to_string(), e.unique_batch_item_id);
+    response.batch_items.push_back(item);
+    std::vector<audit_record> audits;
+    impl_->audit(audits, ctx, ctx.identity, e.operation ? kmip::spec::name_of(*e.operation) : "-", "", item);
+    auto answer = std::make_shared<model::response_message>(std::move(response));
+    impl_->env.audit->record_async(std::move(audits), [answer, encoded] { encoded(std::move(*answer)); });
   } catch (...) {
+    done({});
   }
-  return {};
+}
+
+common::secure_bytes engine::handle_bytes(std::span<const std::uint8_t> request, const request_context& ctx) noexcept {
+  std::promise<common::secure_bytes> answer;
+  auto future = answer.get_future();
+  handle_bytes_async(request, ctx, [&answer](common::secure_bytes r) { answer.set_value(std::move(r)); });
+  try {
+    return future.get();
+  } catch (...) {
+    return {};
+  }
 }
 
 }  // namespace kmipd::core

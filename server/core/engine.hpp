@@ -78,6 +78,17 @@ class engine {
   kmip::model::response_message handle(const kmip::model::request_message& request,
                                        const request_context& ctx) noexcept;
 
+  // The non-blocking entries (kmipd's KMIP sessions): the same answers as handle_bytes() and handle(), given to
+  // `done` once everything the message wrote, or read, is durable and its audit records are written (and synced
+  // where the sink's fsync policy says so). The calling thread never waits for an fdatasync: `done` runs at once
+  // on this thread when nothing needs waiting, else on a syncer thread of the store or the audit sink, where it
+  // must not block (post from there to where the answer belongs). `request` is read before these return; the
+  // engine must outlive the completion. handle_bytes() and handle() are these, waited for.
+  void handle_bytes_async(std::span<const std::uint8_t> request, const request_context& ctx,
+                          std::function<void(common::secure_bytes)> done) noexcept;
+  void handle_async(const kmip::model::request_message& request, const request_context& ctx,
+                    std::function<void(kmip::model::response_message)> done) noexcept;
+
   // The store, for tests and for administrative tools running in-process.
   object_store& store() noexcept;
 

@@ -4,12 +4,19 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <future>
+#include <mutex>
 
 #include "kmip/model/message.hpp"
 #include "kmip/spec/spec.hpp"
 #include "kmip/ttlv/text.hpp"
 #include "server/core/credentials.hpp"
+#include "server/core/group_sync.hpp"
 #include "server/core/key_wrap.hpp"
+#include "server/core/memory_store.hpp"
 #include "server/core/test_support.hpp"
 
 namespace kmipd::core {
@@ -994,6 +1001,121 @@ TEST(ServerSetAttributes, RecordsFromBeforeGetDefaultsOnRead) {
   EXPECT_EQ(flag(attrs, "Never Extractable"), false);
   for (const char* n : {"Fresh", "Random Number Generator", "Original Creation Date"})
     EXPECT_EQ(model::find_attribute(attrs, n), nullptr) << n;  // unknowable for an old record
+}
+
+// ---- durability: the answer waits for the store's sync ------------------------------------------------------
+
+// A memory store with SQLite's group commit: commits are visible at once and durable after a sync of the group,
+// whose sync function the test holds at a gate and makes succeed or fail.
+class held_sync_store final : public object_store {
+ public:
+  store_result<std::optional<stored_object>> get(std::string_view id) override { return inner_.get(id); }
+  store_result<void> commit(std::vector<write_op> writes) override {
+    auto r = inner_.commit(std::move(writes));
+    if (r) group_.wrote();
+    return r;
+  }
+  store_result<std::vector<std::string>> locate(const locate_filter& f) override { return inner_.locate(f); }
+  store_result<void> sync() override { return result(group_.sync()); }
+  void sync_async(std::function<void(store_result<void>)> done) override {
+    group_.sync_async([done = std::move(done)](bool ok) { done(result(ok)); });
+  }
+
+  void succeed(bool ok) { ok_ = ok; }
+  bool await_sync_entered() {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, std::chrono::seconds(10), [&] { return entered_; });
+  }
+  void open() {
+    {
+      std::lock_guard lock(mutex_);
+      open_ = true;
+    }
+    changed_.notify_all();
+  }
+  std::uint64_t syncs() const { return group_.syncs(); }
+
+ private:
+  static store_result<void> result(bool ok) {
+    if (ok) return {};
+    return common::unexpected{store_error{store_errc::io, "test store: the sync failed"}};
+  }
+  bool run_sync() {
+    std::unique_lock lock(mutex_);
+    entered_ = true;
+    changed_.notify_all();
+    changed_.wait_for(lock, std::chrono::seconds(10), [&] { return open_; });
+    return ok_;
+  }
+  memory_store inner_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool entered_ = false, open_ = false;
+  std::atomic<bool> ok_{true};
+  group_sync group_{[this] { return run_sync(); }};  // last: its syncer thread stops before the rest goes
+};
+
+model::request_message request_of(model::request_batch_item item) {
+  model::request_message m;
+  m.header.protocol_version = {1, 1};
+  m.batch_items.push_back(std::move(item));
+  return m;
+}
+
+// A Create is not answered before its sync, and a Locate that already sees it is not answered before that sync
+// either: nothing is read by another client before it is durable.
+TEST(EngineDurability, CreateAndAReadOfItWaitForTheSameSync) {
+  auto owned = std::make_unique<held_sync_store>();
+  held_sync_store& store = *owned;
+  fixture f({}, std::move(owned));
+  std::promise<model::response_message> created, located;
+  auto created_answer = created.get_future();
+  auto located_answer = located.get_future();
+  const request_context ctx{"alice", "127.0.0.1:1", "test"};
+  f.eng->handle_async(request_of(model::make_request_item(aes())), ctx,
+                      [&](model::response_message r) { created.set_value(std::move(r)); });
+  ASSERT_TRUE(store.await_sync_entered());
+  f.eng->handle_async(request_of(model::make_request_item(model::locate_request{})), ctx,
+                      [&](model::response_message r) { located.set_value(std::move(r)); });
+  EXPECT_EQ(created_answer.wait_for(std::chrono::seconds(0)), std::future_status::timeout);
+  EXPECT_EQ(located_answer.wait_for(std::chrono::seconds(0)), std::future_status::timeout);
+  EXPECT_TRUE(f.audit->records().empty());  // audited once durable, before the answer
+  store.open();
+  ASSERT_EQ(created_answer.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  ASSERT_EQ(located_answer.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  auto c = created_answer.get();
+  auto l = located_answer.get();
+  ASSERT_EQ(c.batch_items.size(), 1u);
+  ASSERT_EQ(c.batch_items[0].result_status, result_status::success);
+  ASSERT_EQ(l.batch_items.size(), 1u);
+  ASSERT_EQ(l.batch_items[0].result_status, result_status::success);
+  EXPECT_EQ(std::get<model::locate_response>(*l.batch_items[0].payload).unique_identifiers.size(), 1u);
+  EXPECT_EQ(store.syncs(), 1u);
+  EXPECT_EQ(f.audit->records().size(), 2u);
+}
+
+// A failed sync answers that message General Failure (audited as failed), and every later message too, reads
+// included, without another sync.
+TEST(EngineDurability, AFailedSyncFailsThatRequestAndEveryLaterOne) {
+  auto owned = std::make_unique<held_sync_store>();
+  held_sync_store& store = *owned;
+  store.succeed(false);
+  store.open();
+  fixture f({}, std::move(owned));
+  auto first = f.one(aes());
+  EXPECT_EQ(first.result_status, result_status::operation_failed);
+  EXPECT_EQ(first.result_reason, result_reason::general_failure);
+  auto second = f.one(aes());
+  EXPECT_EQ(second.result_reason, result_reason::general_failure);
+  auto read = f.one(model::locate_request{});
+  EXPECT_EQ(read.result_reason, result_reason::general_failure);
+  EXPECT_EQ(store.syncs(), 1u);
+  auto audits = f.audit->records();
+  ASSERT_EQ(audits.size(), 3u);
+  for (const auto& a : audits) {
+    EXPECT_EQ(a.result_status, "Operation Failed") << a.operation;
+    EXPECT_EQ(a.result_reason.value_or(""), "General Failure") << a.operation;
+  }
 }
 
 }  // namespace

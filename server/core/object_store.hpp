@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -86,6 +87,11 @@ class object_store {
   // (sqlite_options::group_commit) shares one fdatasync among the writers that sync together. The engine calls
   // it after leaving its lock and before answering; a decorator must forward it.
   virtual store_result<void> sync() = 0;
+  // The non-blocking sync(): calls done() with sync()'s result once every commit() that returned before this
+  // call is on stable storage, on whatever thread makes it so (at once, on this thread, when nothing waits).
+  // The default calls sync() here; a store with group commit completes from its syncer thread, so that the
+  // caller's thread serves others meanwhile. A decorator must forward it.
+  virtual void sync_async(std::function<void(store_result<void>)> done) { done(sync()); }
   // Identifiers of matching objects, in creation order.
   virtual store_result<std::vector<std::string>> locate(const locate_filter& filter) = 0;
 

@@ -138,7 +138,20 @@ std::string metrics::render() const {
   for (const auto& [k, v] : refused_)
     out += "kmipd_connections_refused_total{transport=\"" + label(k.first) + "\",reason=\"" + label(k.second) +
            "\"} " + std::to_string(v) + "\n";
+  for (std::size_t i = 0; i < external_.size(); ++i) {
+    const auto& c = external_[i];
+    if (i == 0 || external_[i - 1].name != c.name) {
+      out += "# HELP " + c.name + " " + c.help + "\n";
+      out += "# TYPE " + c.name + " counter\n";
+    }
+    out += c.name + (c.labels.empty() ? "" : "{" + c.labels + "}") + " " + std::to_string(c.read()) + "\n";
+  }
   return out;
+}
+
+void metrics::add(external_counter counter) {
+  std::lock_guard lock(mutex_);
+  external_.push_back(std::move(counter));
 }
 
 }  // namespace kmipd::net

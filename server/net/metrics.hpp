@@ -8,17 +8,29 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <vector>
 
 namespace kmipd::net {
 
 class metrics {
  public:
+  // A counter kept elsewhere, read at each render (kmipd: the fdatasync groups of the WAL and of the audit log).
+  // Counters of one name share their HELP line; `labels` is the inside of the braces, e.g. `file="wal"`.
+  struct external_counter {
+    std::string name;
+    std::string labels;
+    std::string help;
+    std::function<std::uint64_t()> read;
+  };
+  void add(external_counter counter);
+
   // Upper bounds of the latency histogram's buckets, in seconds (then +Inf).
   static constexpr std::array<double, 12> latency_buckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                                              0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
@@ -46,6 +58,7 @@ class metrics {
   std::array<std::uint64_t, latency_buckets.size()> bucket_counts_{};
   std::uint64_t latency_count_ = 0;
   double latency_sum_ = 0;
+  std::vector<external_counter> external_;
 };
 
 }  // namespace kmipd::net

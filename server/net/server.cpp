@@ -14,8 +14,11 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <atomic>
+#include <functional>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -53,7 +56,7 @@ asio::awaitable<void> serve_kmip(server_state& st, connection_slot& slot, Stream
         spdlog::info("kmip {} ({}): {}; answering Invalid Message and closing", ctx.peer_address, ctx.identity,
                      e.message);
         slot.busy = true;
-        common::secure_bytes response = st.call({}, ctx);
+        common::secure_bytes response = co_await st.call_async({}, ctx);
         co_await kmip::net::async_write_message(stream, response, o.write_timeout);
         slot.busy = false;
       } else if (e.code == errc::timeout) {
@@ -65,7 +68,7 @@ asio::awaitable<void> serve_kmip(server_state& st, connection_slot& slot, Stream
     }
     slot.busy = true;
     if (o.record) o.record(facts, true, *request);
-    common::secure_bytes response = st.call(*request, ctx);
+    common::secure_bytes response = co_await st.call_async(*request, ctx);
     if (o.record) o.record(facts, false, response);
     auto written = co_await kmip::net::async_write_message(stream, response, o.write_timeout);
     slot.busy = false;
@@ -190,9 +193,11 @@ namespace detail {
 
 connection_slot::~connection_slot() { state.closed(*this); }
 
-server_state::server_state(server_options o, handler h) : options(std::move(o)), handle(std::move(h)) {
+server_state::server_state(server_options o, handler h, async_handler ha)
+    : options(std::move(o)), handle(std::move(h)), handle_async(std::move(ha)) {
   const unsigned n = options.threads == 0 ? 1 : options.threads;
   for (unsigned i = 0; i < n; ++i) contexts.push_back(std::make_unique<boost::asio::io_context>(1));
+  for (const auto& c : options.counters) stats.add(c);
 }
 
 std::shared_ptr<connection_slot> server_state::open(const std::string& transport,
@@ -228,6 +233,74 @@ common::secure_bytes server_state::call(std::span<const std::uint8_t> request, c
   return response;
 }
 
+namespace {
+
+// Where an answer of the async handler goes: kept when it comes before the session suspends (a read, nothing to
+// sync: no hop through the io_context), else posted to the session's executor to resume it.
+struct pending_answer {
+  using completion = std::function<void(common::secure_bytes)>;
+  std::mutex mutex;
+  bool suspended = false;  // the session gave up waiting inline
+  std::optional<common::secure_bytes> answer;
+  completion resume;  // set once suspended, until the answer came
+};
+
+}  // namespace
+
+boost::asio::awaitable<common::secure_bytes> server_state::call_async(std::span<const std::uint8_t> request,
+                                                                     const core::request_context& ctx) {
+  if (!handle_async) co_return call(request, ctx);
+  const auto start = std::chrono::steady_clock::now();
+  const auto executor = co_await asio::this_coro::executor;
+  auto p = std::make_shared<pending_answer>();
+  handle_async(request, ctx, [p, executor, gate = answers_](common::secure_bytes response) {
+    std::lock_guard lock(p->mutex);
+    if (!p->suspended || !p->resume) {
+      p->answer = std::move(response);
+      return;
+    }
+    std::lock_guard open(gate->mutex);
+    if (gate->open) {
+      asio::post(executor, [f = std::move(p->resume), r = std::move(response)]() mutable { f(std::move(r)); });
+    } else {
+      // The server has stopped (a sync outlived the shutdown deadline): destroying the suspended session here
+      // would run its destructors on this thread against a server that may be gone. Leave it, once, at exit.
+      static_cast<void>(new pending_answer::completion(std::move(p->resume)));
+    }
+  });
+  common::secure_bytes response;
+  bool ready = false;
+  {
+    std::lock_guard lock(p->mutex);
+    if (p->answer) {
+      response = std::move(*p->answer);
+      ready = true;
+    } else {
+      p->suspended = true;
+    }
+  }
+  if (!ready) {
+    auto initiate = [&](auto completion) {
+      auto c = std::make_shared<decltype(completion)>(std::move(completion));
+      std::unique_lock l(p->mutex);
+      if (p->answer) {  // came between the check above and now: resume through the executor all the same
+        asio::post(executor, [c, r = std::move(*p->answer)]() mutable { (*c)(std::move(r)); });
+        return;
+      }
+      p->resume = [c](common::secure_bytes r) { (*c)(std::move(r)); };
+    };
+    response = co_await asio::async_initiate<const asio::use_awaitable_t<>, void(common::secure_bytes)>(
+        initiate, asio::use_awaitable);
+  }
+  stats.record_response(ctx.transport, response, std::chrono::steady_clock::now() - start);
+  co_return response;
+}
+
+void server_state::close_answers() {
+  std::lock_guard lock(answers_->mutex);
+  answers_->open = false;
+}
+
 void server_state::close_connections(bool force) {
   std::vector<std::shared_ptr<connection_slot>> slots;
   {
@@ -258,7 +331,7 @@ std::string describe(const boost::asio::ip::tcp::socket& socket) {
 // ---- server ---------------------------------------------------------------------------------------------------
 
 struct server::impl {
-  impl(server_options o, handler h) : state(std::move(o), std::move(h)) {
+  impl(server_options o, handler h, async_handler ha) : state(std::move(o), std::move(h), std::move(ha)) {
     for (auto& c : state.contexts) work.push_back(asio::make_work_guard(*c));
   }
 
@@ -278,7 +351,12 @@ server::server(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 server::~server() { shutdown(std::chrono::milliseconds(0)); }
 
 kmip::net::result<std::unique_ptr<server>> server::start(server_options options, handler handle) {
-  auto p = std::make_unique<impl>(std::move(options), std::move(handle));
+  return start(std::move(options), std::move(handle), {});
+}
+
+kmip::net::result<std::unique_ptr<server>> server::start(server_options options, handler handle,
+                                                         async_handler handle_async) {
+  auto p = std::make_unique<impl>(std::move(options), std::move(handle), std::move(handle_async));
   server_state& st = p->state;
   const server_options& o = st.options;
   if (o.kmip.enabled) {
@@ -336,6 +414,7 @@ void server::shutdown(std::chrono::milliseconds deadline) {
   for (auto& context : st.contexts) context->stop();
   for (auto& t : impl_->threads)
     if (t.joinable()) t.join();
+  st.close_answers();
 }
 
 }  // namespace kmipd::net

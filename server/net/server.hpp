@@ -67,6 +67,7 @@ struct server_options {
   std::string default_identity = "admin";  // identity without a client certificate (plain TCP, HTTP)
   std::string version = "0.0.0";           // GET /version
   message_recorder record;                 // empty: nothing is recorded
+  std::vector<metrics::external_counter> counters;  // more counters for GET /metrics
 };
 
 class server {
@@ -74,6 +75,10 @@ class server {
   // Binds both listeners and starts the threads. Errors (errc::io): an address that does not parse, a port
   // that cannot be bound (naming it).
   static kmip::net::result<std::unique_ptr<server>> start(server_options options, handler handle);
+  // The same, with KMIP sessions calling `handle_async` (HTTP POST /kmip still calls `handle`): a session waiting
+  // for its answer (kmipd: for the fdatasync of its group) leaves its thread to the other connections.
+  static kmip::net::result<std::unique_ptr<server>> start(server_options options, handler handle,
+                                                          async_handler handle_async);
 
   ~server();  // shutdown(0)
   server(const server&) = delete;

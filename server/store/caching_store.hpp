@@ -40,6 +40,9 @@ class caching_store final : public core::object_store {
   core::store_result<void> commit(std::vector<core::write_op> writes) override;
   core::store_result<std::vector<std::string>> locate(const core::locate_filter& filter) override;
   core::store_result<void> sync() override { return inner_->sync(); }
+  void sync_async(std::function<void(core::store_result<void>)> done) override {
+    inner_->sync_async(std::move(done));
+  }
 
   struct stats {
     std::uint64_t hits = 0, misses = 0;

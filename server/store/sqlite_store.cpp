@@ -49,6 +49,7 @@ store_result<std::unique_ptr<sqlite_store>> sqlite_store::open(const sqlite_opti
 }
 
 sqlite_store::~sqlite_store() {
+  group_.reset();  // completes pending syncs while the WAL's descriptor is open
   st_.reset();
   if (db_) sqlite3_close_v2(db_);
   if (wal_fd_ >= 0) ::close(wal_fd_);
@@ -261,10 +262,19 @@ store_result<void> sqlite_store::commit(std::vector<core::write_op> writes) {
   return {};
 }
 
-store_result<void> sqlite_store::sync() {
-  if (!group_ || group_->sync()) return {};
-  return err(store_errc::io, "database " + path_ + ": fdatasync of the write-ahead log failed; writes since the "
-                                                   "last successful sync may be lost (restart kmipd)");
+namespace {
+store_result<void> wal_sync_result(bool ok, const std::string& path) {
+  if (ok) return {};
+  return err(store_errc::io, "database " + path + ": fdatasync of the write-ahead log failed; writes since the "
+                                                  "last successful sync may be lost (restart kmipd)");
+}
+}  // namespace
+
+store_result<void> sqlite_store::sync() { return wal_sync_result(!group_ || group_->sync(), path_); }
+
+void sqlite_store::sync_async(std::function<void(store_result<void>)> done) {
+  if (!group_) return done(store_result<void>{});
+  group_->sync_async([done = std::move(done), path = path_](bool ok) { done(wal_sync_result(ok, path)); });
 }
 
 store_result<std::vector<std::string>> sqlite_store::locate(const core::locate_filter& filter) {

@@ -64,6 +64,7 @@ class sqlite_store final : public core::object_store {
   core::store_result<void> commit(std::vector<core::write_op> writes) override;
   core::store_result<std::vector<std::string>> locate(const core::locate_filter& filter) override;
   core::store_result<void> sync() override;
+  void sync_async(std::function<void(core::store_result<void>)> done) override;
 
   // The commit queue with group_commit (its counters: writes, sync groups), else null.
   core::group_sync* group_commit() noexcept { return group_.get(); }

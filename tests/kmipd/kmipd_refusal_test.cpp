@@ -4,18 +4,12 @@
 // served before, between and after, kmipd stays up, and nothing stored is lost.
 #include <gtest/gtest.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
-
 #include "common/hex.hpp"
 #include "kmip/client/client.hpp"
 #include "kmip/client/typed.hpp"
 #include "kmip/ttlv/reader.hpp"
 #include "kmip/ttlv/writer.hpp"
+#include "tests/kmipd/http_get.hpp"
 #include "tests/kmipd/kmipd_process.hpp"
 #include "tests/kmipd/raw_tls.hpp"
 
@@ -23,7 +17,6 @@ namespace tests::kmipd {
 namespace {
 
 using namespace std::chrono_literals;
-namespace asio = boost::asio;
 namespace spec = kmip::spec;
 namespace ttlv = kmip::ttlv;
 namespace model = kmip::model;
@@ -34,28 +27,6 @@ bytes unhex(std::string_view h) {
   for (char ch : h)
     if (std::isxdigit(static_cast<unsigned char>(ch))) compact += ch;
   return common::from_hex(compact).value();
-}
-
-// GET on kmipd's HTTP port; the whole answer (status line, headers, body), or "" within 5 s of no answer.
-std::string http_get(std::uint16_t port, const std::string& path) {
-  asio::io_context io;
-  asio::ip::tcp::socket socket(io);
-  std::string answer;
-  asio::co_spawn(
-      io,
-      [&]() -> asio::awaitable<void> {
-        co_await socket.async_connect({asio::ip::make_address("127.0.0.1"), port}, asio::use_awaitable);
-        const std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-        co_await asio::async_write(socket, asio::buffer(request), asio::use_awaitable);
-        std::array<char, 4096> buf{};
-        for (int i = 0; i < 1000; ++i) {  // bounded; ends at the server's close
-          auto n = co_await socket.async_read_some(asio::buffer(buf), asio::use_awaitable);
-          answer.append(buf.data(), n);
-        }
-      },
-      [](std::exception_ptr) {});  // EOF ends the loop with an exception; whatever arrived is the answer
-  io.run_for(5s);
-  return answer;
 }
 
 // A client on its own connection that must keep being served while others misbehave.

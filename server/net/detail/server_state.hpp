@@ -42,7 +42,7 @@ struct connection_slot {
 
 class server_state {
  public:
-  server_state(server_options o, handler h);
+  server_state(server_options o, handler h, async_handler ha = {});
 
   // Registers a connection; null when `transport` already has max_connections open.
   std::shared_ptr<connection_slot> open(const std::string& transport, boost::asio::any_io_executor executor,
@@ -51,6 +51,13 @@ class server_state {
 
   // Calls the handler, timing it for the metrics.
   common::secure_bytes call(std::span<const std::uint8_t> request, const core::request_context& ctx);
+  // The same from a session: through the async handler when there is one, the coroutine suspended (its thread
+  // free) until the answer comes back to its executor; else call().
+  boost::asio::awaitable<common::secure_bytes> call_async(std::span<const std::uint8_t> request,
+                                                          const core::request_context& ctx);
+  // After the server's threads stopped: answers that arrive later are dropped instead of posted to a context
+  // that is about to go.
+  void close_answers();
 
   // Posts a close to every connection that is idle (or to all when `force`).
   void close_connections(bool force);
@@ -59,12 +66,18 @@ class server_state {
 
   const server_options options;
   const handler handle;
+  const async_handler handle_async;
   metrics stats;
   std::atomic<bool> stopping{false};
 
  private:
   std::mutex mutex_;
   std::condition_variable all_closed_;
+  struct answer_gate {
+    std::mutex mutex;
+    bool open = true;
+  };
+  std::shared_ptr<answer_gate> answers_ = std::make_shared<answer_gate>();
   std::uint64_t next_id_ = 0;
   std::map<std::uint64_t, std::weak_ptr<connection_slot>> live_;
   std::map<std::string, std::size_t, std::less<>> open_per_transport_;
