@@ -133,16 +133,18 @@ error while_doing(const failure& f, std::string_view doing, std::size_t transfer
 // set only when they must change: a timeout of at most the time left, and not less than a quarter of it, is kept
 // (so a connection's exchanges, each with the same io_timeout, never set them), else it becomes half the time
 // left, or all of it in the last few milliseconds. A recv that times out early comes back here and is armed
-// again, so the deadline holds to the millisecond.
+// again, so no step gives up before its deadline, nor much after it.
 
-bool blocking_tls_client::arm(int option, std::chrono::milliseconds& current, time_point deadline) noexcept {
-  const auto left = std::chrono::floor<std::chrono::milliseconds>(deadline - clock::now());
+bool blocking_tls_client::arm(int option, std::chrono::microseconds& current, time_point deadline) noexcept {
+  // Microseconds, not milliseconds: a deadline is over only when no time is left at all (the kernel rounds a
+  // socket timeout up to its tick, so a recv never gives up before it).
+  const auto left = std::chrono::floor<std::chrono::microseconds>(deadline - clock::now());
   if (left.count() <= 0) return false;
   if (current.count() > 0 && current <= left && current * 4 >= left) return true;
-  const auto want = left.count() >= 4 ? left / 2 : left;
+  const auto want = left >= std::chrono::milliseconds{4} ? left / 2 : left;
   timeval tv{};
-  tv.tv_sec = static_cast<time_t>(want.count() / 1000);
-  tv.tv_usec = static_cast<suseconds_t>((want.count() % 1000) * 1000);
+  tv.tv_sec = static_cast<time_t>(want.count() / 1000000);
+  tv.tv_usec = static_cast<suseconds_t>(want.count() % 1000000);
   if (::setsockopt(fd_, SOL_SOCKET, option, &tv, sizeof tv) != 0) return true;  // the next call reports the socket
   current = want;
   return true;
@@ -193,7 +195,7 @@ void blocking_tls_client::close_now() noexcept {
     ::close(fd_);
   }
   fd_ = -1;
-  recv_timeout_ = send_timeout_ = std::chrono::milliseconds{0};
+  recv_timeout_ = send_timeout_ = std::chrono::microseconds{0};
 }
 
 void blocking_tls_client::close(duration timeout) noexcept {

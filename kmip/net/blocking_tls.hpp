@@ -71,7 +71,7 @@ class blocking_tls_client {
   result<void> read_exact(std::span<std::uint8_t> out, time_point deadline, std::size_t already, std::size_t wanted,
                           const char* doing);
   // Sets the socket timeout `option` so that a blocked call ends by `deadline`; false: the deadline has passed.
-  bool arm(int option, std::chrono::milliseconds& current, time_point deadline) noexcept;
+  bool arm(int option, std::chrono::microseconds& current, time_point deadline) noexcept;
   // Runs one SSL call until it completes or fails (OpenSSL's result and errno), or the deadline passes (nullopt).
   template <class Call>
   std::optional<std::pair<int, int>> drive(time_point deadline, Call call);
@@ -79,8 +79,8 @@ class blocking_tls_client {
   int fd_ = -1;
   ssl_st* ssl_ = nullptr;
   std::string peer_;  // "host:port"
-  std::chrono::milliseconds recv_timeout_{0};  // SO_RCVTIMEO as set; 0: never set (no timeout)
-  std::chrono::milliseconds send_timeout_{0};  // SO_SNDTIMEO as set
+  std::chrono::microseconds recv_timeout_{0};  // SO_RCVTIMEO as set; 0: never set (no timeout)
+  std::chrono::microseconds send_timeout_{0};  // SO_SNDTIMEO as set
 };
 
 }  // namespace kmip::net
