@@ -25,16 +25,13 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include "kmip/net/detail/openssl.hpp"
+#include "kmip/net/detail/shared.hpp"
 #include "kmip/ttlv/framer.hpp"
 
 namespace kmip::net {
 namespace {
 
 using clock = std::chrono::steady_clock;
-
-std::string describe(clock::duration d) {
-  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()) + " ms";
-}
 
 // ---- a socket BIO whose writes cannot raise SIGPIPE --------------------------------------------------------
 // OpenSSL's socket BIO writes with write(2), which signals SIGPIPE when the peer has gone; everything but the
@@ -239,7 +236,7 @@ result<void> blocking_tls_client::tcp_connect(const std::string& host, std::uint
       if (!wait_for(fd, POLLOUT, deadline)) {
         ::close(fd);
         return common::unexpected{
-            error{errc::timeout, "TCP connect to " + target + " timed out after " + describe(timeout)}};
+            error{errc::timeout, "TCP connect to " + target + " timed out after " + detail::describe(timeout)}};
       }
       int so_error = 0;
       socklen_t len = sizeof so_error;
@@ -271,7 +268,7 @@ result<void> blocking_tls_client::handshake(time_point deadline, duration timeou
   auto r = drive(deadline, [&] { return SSL_connect(ssl_); });
   if (!r)
     return common::unexpected{
-        error{errc::timeout, "TLS handshake with " + peer_ + " did not finish within " + describe(timeout)}};
+        error{errc::timeout, "TLS handshake with " + peer_ + " did not finish within " + detail::describe(timeout)}};
   if (r->first == 1) return {};
   const long verdict = SSL_get_verify_result(ssl_);
   const failure f = ssl_failure(ssl_, r->first, r->second);
@@ -317,19 +314,7 @@ result<void> blocking_tls_client::connect(const tls_context_ptr& ctx, const clie
 // ---- messages --------------------------------------------------------------------------------------------------
 
 result<void> blocking_tls_client::write_message(std::span<const std::uint8_t> message, duration timeout) {
-  ttlv::decode_limits unlimited;
-  unlimited.max_message_size = std::numeric_limits<std::size_t>::max();
-  const ttlv::frame_status frame = ttlv::inspect_frame(message, unlimited);
-  if (frame.state == ttlv::frame_status::kind::invalid)
-    return common::unexpected{error{errc::framing, "refusing to send: " + frame.err.message(), frame.err.code}};
-  if (frame.state != ttlv::frame_status::kind::complete || frame.size != message.size())
-    return common::unexpected{error{errc::framing,
-                                    "refusing to send " + std::to_string(message.size()) +
-                                        " bytes: not exactly one KMIP message (header announces " +
-                                        std::to_string(frame.size) + ")",
-                                    frame.state == ttlv::frame_status::kind::need_more
-                                        ? std::optional{ttlv::errc::truncated}
-                                        : std::optional{ttlv::errc::trailing_bytes}}};
+  if (auto ok = detail::check_outgoing(message); !ok) return ok;
   if (!ssl_) return common::unexpected{error{errc::io, "not connected to " + peer_}};
 
   const auto deadline = clock::now() + timeout;
@@ -338,7 +323,7 @@ result<void> blocking_tls_client::write_message(std::span<const std::uint8_t> me
     std::size_t n = 0;
     auto r = drive(deadline, [&] { return SSL_write_ex(ssl_, message.data() + sent, message.size() - sent, &n); });
     if (!r)
-      return common::unexpected{error{errc::timeout, "KMIP message not sent within " + describe(timeout) + ": " +
+      return common::unexpected{error{errc::timeout, "KMIP message not sent within " + detail::describe(timeout) + ": " +
                                                          std::to_string(sent) + " of " +
                                                          std::to_string(message.size()) + " bytes written"}};
     if (r->first <= 0)
@@ -369,7 +354,7 @@ result<common::secure_bytes> blocking_tls_client::read_message(const ttlv::decod
   std::array<std::uint8_t, 8> header{};
   if (auto h = read_exact(header, deadline, 0, header.size(), "reading the message header"); !h) {
     if (h.error().code == errc::timeout)
-      return common::unexpected{error{errc::timeout, "no KMIP message within " + describe(timeout) + " (" +
+      return common::unexpected{error{errc::timeout, "no KMIP message within " + detail::describe(timeout) + " (" +
                                                          h.error().message + " of 8 header bytes arrived)"}};
     return common::unexpected{h.error()};
   }
@@ -383,7 +368,7 @@ result<common::secure_bytes> blocking_tls_client::read_message(const ttlv::decod
     auto body = std::span<std::uint8_t>(message.data() + header.size(), size - header.size());
     if (auto b = read_exact(body, deadline, header.size(), size, "reading the message body"); !b) {
       if (b.error().code == errc::timeout)
-        return common::unexpected{error{errc::timeout, "KMIP message incomplete after " + describe(timeout) + ": " +
+        return common::unexpected{error{errc::timeout, "KMIP message incomplete after " + detail::describe(timeout) + ": " +
                                                            b.error().message + " of " + std::to_string(size) +
                                                            " bytes arrived"}};
       return common::unexpected{b.error()};
@@ -392,14 +377,6 @@ result<common::secure_bytes> blocking_tls_client::read_message(const ttlv::decod
   return message;
 }
 
-std::string blocking_tls_client::describe_session() const {
-  if (!ssl_ || !SSL_is_init_finished(ssl_)) return {};
-  std::string out = SSL_get_version(ssl_);
-  if (const char* cipher = SSL_get_cipher_name(ssl_)) {
-    out += " ";
-    out += cipher;
-  }
-  return out;
-}
+std::string blocking_tls_client::describe_session() const { return detail::describe_session(ssl_); }
 
 }  // namespace kmip::net

@@ -38,6 +38,7 @@
 #include <utility>
 
 #include "common/secure.hpp"
+#include "kmip/net/detail/shared.hpp"
 #include "kmip/net/error.hpp"
 #include "kmip/ttlv/decode_limits.hpp"
 #include "kmip/ttlv/framer.hpp"
@@ -53,9 +54,6 @@ namespace detail {
 // `doing` says what was going on ("reading the message header"); transferred/wanted give progress.
 error classify(const boost::system::error_code& ec, std::string_view doing, std::size_t transferred,
                std::size_t wanted);
-
-// "1500 ms"
-std::string describe(duration d);
 
 // Runs a deferred Asio operation against a timer that is already set; whichever completes first wins and the
 // other is cancelled (and awaited). The result is the parallel group's: (order, op results..., timer error).
@@ -152,20 +150,7 @@ boost::asio::awaitable<result<void>> async_write_message(Stream& stream, std::sp
                                                          duration timeout) {
   namespace asio = boost::asio;
   try {
-    ttlv::decode_limits unlimited;
-    unlimited.max_message_size = std::numeric_limits<std::size_t>::max();
-    const ttlv::frame_status frame = ttlv::inspect_frame(message, unlimited);
-    if (frame.state == ttlv::frame_status::kind::invalid)
-      co_return common::unexpected{
-          error{errc::framing, "refusing to send: " + frame.err.message(), frame.err.code}};
-    if (frame.state != ttlv::frame_status::kind::complete || frame.size != message.size())
-      co_return common::unexpected{error{errc::framing,
-                                         "refusing to send " + std::to_string(message.size()) +
-                                             " bytes: not exactly one KMIP message (header announces " +
-                                             std::to_string(frame.size) + ")",
-                                         frame.state == ttlv::frame_status::kind::need_more
-                                             ? std::optional{ttlv::errc::truncated}
-                                             : std::optional{ttlv::errc::trailing_bytes}}};
+    if (auto ok = detail::check_outgoing(message); !ok) co_return common::unexpected{std::move(ok).error()};
 
     asio::steady_timer timer(stream.get_executor());
     timer.expires_after(timeout);

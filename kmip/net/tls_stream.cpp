@@ -110,8 +110,11 @@ void close_now(tls_stream& stream) noexcept {
   stream.lowest_layer().close(ignored);
 }
 
-std::string describe_session(tls_stream& stream) {
-  SSL* ssl = stream.native_handle();
+std::string describe_session(tls_stream& stream) { return detail::describe_session(stream.native_handle()); }
+
+namespace detail {
+
+std::string describe_session(ssl_st* ssl) {
   if (!ssl || !SSL_is_init_finished(ssl)) return {};
   std::string out = SSL_get_version(ssl);
   if (const char* cipher = SSL_get_cipher_name(ssl)) {
@@ -120,5 +123,7 @@ std::string describe_session(tls_stream& stream) {
   }
   return out;
 }
+
+}  // namespace detail
 
 }  // namespace kmip::net

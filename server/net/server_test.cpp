@@ -112,24 +112,29 @@ bool served(const kmip::client::connection_options& o) {
   return discover(c);
 }
 
-// ---- KMIP over TLS --------------------------------------------------------------------------------------------
-
-TEST(KmipListener, ServesManyConcurrentClients) {
-  auto srv = start(base_options(server_tls()));
-  ASSERT_TRUE(srv);
-  constexpr int clients = 24, requests = 5;
+// `clients` connections at once, `requests` Discover Versions each; how many were served.
+int served_concurrently(const server& srv, int clients, int requests) {
   std::atomic<int> ok{0};
   std::vector<std::thread> threads;
   for (int i = 0; i < clients; ++i)
     threads.emplace_back([&] {
-      kmip::client::connection c(client(srv->kmip_port(), fixtures::client_options(pki())));
+      kmip::client::connection c(client(srv.kmip_port(), fixtures::client_options(pki())));
       if (!c.connect()) return;
       for (int r = 0; r < requests; ++r)
         if (discover(c)) ++ok;
       c.close();
     });
   for (auto& t : threads) t.join();
-  EXPECT_EQ(ok.load(), clients * requests);
+  return ok.load();
+}
+
+// ---- KMIP over TLS --------------------------------------------------------------------------------------------
+
+TEST(KmipListener, ServesManyConcurrentClients) {
+  auto srv = start(base_options(server_tls()));
+  ASSERT_TRUE(srv);
+  constexpr int clients = 24, requests = 5;
+  EXPECT_EQ(served_concurrently(*srv, clients, requests), clients * requests);
   EXPECT_EQ(srv->stats().operations("tls", "Discover Versions", "Success"), std::uint64_t{clients * requests});
 }
 
@@ -140,18 +145,7 @@ TEST(KmipListener, BusyPollingThreadsServeEveryClientAndStop) {
   auto srv = start(std::move(o));
   ASSERT_TRUE(srv);
   constexpr int clients = 8, requests = 20;
-  std::atomic<int> ok{0};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < clients; ++i)
-    threads.emplace_back([&] {
-      kmip::client::connection c(client(srv->kmip_port(), fixtures::client_options(pki())));
-      if (!c.connect()) return;
-      for (int r = 0; r < requests; ++r)
-        if (discover(c)) ++ok;
-      c.close();
-    });
-  for (auto& t : threads) t.join();
-  EXPECT_EQ(ok.load(), clients * requests);
+  EXPECT_EQ(served_concurrently(*srv, clients, requests), clients * requests);
   // The polling loop ends with its io_context: shutdown joins every thread (a thread still spinning would hang it).
   srv->shutdown(1s);
   EXPECT_FALSE(served(client(srv->kmip_port(), fixtures::client_options(pki()))));
