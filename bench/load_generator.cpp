@@ -61,8 +61,10 @@ outcome failure_of(const vcenter_sim::kms_error& e) {
   return o;
 }
 
-kmip::client::connection_options connection_options_of(const options& o) {
+kmip::client::connection_options connection_options_of(const options& o,
+                                                        std::chrono::microseconds busy_poll = std::chrono::microseconds{0}) {
   kmip::client::connection_options co;
+  co.busy_poll = busy_poll;
   co.host = o.host;
   co.port = o.port;
   co.tls = o.tls;
@@ -82,6 +84,7 @@ struct interval {
   clock::time_point measure_from;  // warm-up ends
   clock::time_point end;
   std::optional<clock::duration> period;  // open loop: time between due tasks over all workers
+  std::chrono::microseconds busy_poll{0};
   std::atomic<std::uint64_t> next_due{0};
 };
 
@@ -97,6 +100,7 @@ class worker {
       po.profile = vcenter_sim::profile::vcenter_7_0;
       po.connect_timeout = iv.o.timeout;
       po.io_timeout = iv.o.timeout;
+      po.busy_poll = iv.busy_poll;
       provider_ = std::make_unique<vcenter_sim::key_provider>(std::move(po));
       provider_->set_recorder([this](const vcenter_sim::wire_event& e) {
         if (e.what == vcenter_sim::wire_event::kind::connected) ++handshakes_;
@@ -187,7 +191,7 @@ class worker {
     const std::string_view op = create ? "create" : "get";
     outcome r;
     if (iv_.o.mode == connection_mode::per_task || !client_ || !client_->conn().is_open()) {
-      client_.emplace(kmip::client::connection(connection_options_of(iv_.o), iv_.tls));
+      client_.emplace(kmip::client::connection(connection_options_of(iv_.o, iv_.busy_poll), iv_.tls));
       if (auto c = client_->conn().connect(); !c) {
         r = failure_of(c.error());
         r.operation = op;
@@ -252,6 +256,11 @@ std::optional<profile> parse_profile(std::string_view s) noexcept {
 
 bool is_vcenter(profile p) noexcept { return p == profile::vcenter_power_on || p == profile::vcenter_encrypt; }
 
+std::chrono::microseconds busy_poll_at(const options& o, unsigned connections, unsigned hardware_threads) noexcept {
+  if (o.busy_poll) return *o.busy_poll;
+  return std::uint64_t{connections} * 2 <= hardware_threads ? std::chrono::microseconds{50} : std::chrono::microseconds{0};
+}
+
 std::string_view to_string(connection_mode m) noexcept {
   return m == connection_mode::persistent ? "persistent" : "per-task";
 }
@@ -278,7 +287,7 @@ common::expected<result, std::string> run(const options& o, progress* live) {
   out.setup_seconds = std::chrono::duration<double>(clock::now() - setup_start).count();
 
   for (unsigned n : o.connections) {
-    interval iv{o, *tls, keys, live, {}, {}, {}, {}, {}};
+    interval iv{o, *tls, keys, live, {}, {}, {}, {}, busy_poll_at(o, n, std::thread::hardware_concurrency()), {}};
     if (o.rate)
       iv.period = std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(1.0 / *o.rate));
     std::vector<std::unique_ptr<worker>> workers;
@@ -303,6 +312,7 @@ common::expected<result, std::string> run(const options& o, progress* live) {
     }
     point p;
     p.connections = n;
+    p.busy_poll = iv.busy_poll;
     clock::time_point last = iv.end;
     for (auto& w : workers) {
       const point& f = w->figures;

@@ -6,7 +6,8 @@
 // sweep a warm-up followed by the measured interval, `connections` workers in parallel. A worker is a thread with
 // blocking connections: the measured KMS, not the generator, must be the bottleneck, and a handful of threads per
 // core costs less than a KMS's TLS work per request (the TLS ceiling of docs/benchmarks.md measures the generator
-// and the TLS stack alone, with the same workers).
+// and the TLS stack alone, with the same workers). While the workers leave CPUs to spare, each spins briefly for
+// its response instead of sleeping (busy_poll_at), so that a fast KMS is not charged for waking the generator.
 //
 // Closed loop (rate unset): each worker sends its next task as soon as the previous one is answered; latency is
 // from send to answer. Open loop (rate R tasks/s over all workers): task n is due at start + n/R; a worker takes
@@ -64,7 +65,17 @@ struct options {
   std::size_t keys = 100;  // the key set Get and the vCenter fetch pick from (uniformly, seeded)
   std::chrono::milliseconds timeout{5000};
   std::uint64_t seed = 1;
+  // The workers' busy polling while they wait for a response (kmip::client::connection_options::busy_poll).
+  // Unset: automatic, see busy_poll_at.
+  std::optional<std::chrono::microseconds> busy_poll;
 };
+
+// The busy polling the workers of an interval with `connections` workers use: `o.busy_poll` when set; otherwise
+// 50 us while the workers leave at least half the host's hardware threads to others (connections * 2 <=
+// hardware_threads), and none beyond. A worker that sleeps until its response arrives is woken by an
+// inter-processor interrupt, which on a VM costs about as much as a fast KMS's whole answer: with a CPU to spare
+// the generator should not charge that to the KMS; without one, spinning would take the KMS's CPU.
+std::chrono::microseconds busy_poll_at(const options& o, unsigned connections, unsigned hardware_threads) noexcept;
 
 // Live counters, read by the progress line while workers write them.
 struct progress {
@@ -91,6 +102,7 @@ struct point {
   std::uint64_t timeouts = 0;
   std::uint64_t late = 0;        // open loop: due within the interval but not sent by its end
   std::uint64_t handshakes = 0;  // TLS connections opened during the interval
+  std::chrono::microseconds busy_poll{0};  // the workers' busy polling (busy_poll_at)
   std::map<std::string, std::uint64_t> errors_by_reason;  // "Item Not Found", "timeout", "connect", ...
   std::string first_error;                                // one full message, for the report
   histogram latency;                                      // ns, successful tasks

@@ -60,6 +60,9 @@ reports::run to_report(const options& o, const result* r, const std::string& set
   if (r) env.push_back({"TLS", r->tls_session});
   if (r) env.push_back({"set-up", fixed(r->setup_seconds, 2) + " s"});
   env.push_back({"generator host", std::to_string(std::thread::hardware_concurrency()) + " hardware threads"});
+  env.push_back({"generator busy polling",
+                 o.busy_poll ? std::to_string(o.busy_poll->count()) + " us"
+                             : std::string("auto (50 us while connections x 2 <= hardware threads, else none)")});
 
   reports::suite_result suite;
   suite.name = std::string(to_string(o.profile));
@@ -124,6 +127,7 @@ reports::run to_report(const options& o, const result* r, const std::string& set
                 " errors (" + std::to_string(p.timeouts) + " timeouts)";
     if (p.handshakes) c.message += ", " + fixed(p.handshakes_per_second(), 1) + " handshakes/s";
     if (p.late) c.message += ", " + std::to_string(p.late) + " late";
+    if (p.busy_poll.count() > 0) c.message += "; generator busy-polled " + std::to_string(p.busy_poll.count()) + " us";
     for (const auto& [name, f] : p.operations) {
       reports::step_result s;
       s.name = name;

@@ -29,6 +29,7 @@ struct bench_cli {
   double warmup = 2, duration = 10, timeout = 5;
   std::size_t keys = 100;
   std::uint64_t seed = 1;
+  std::string busy_poll = "auto";
   bool quiet = false;
 };
 
@@ -107,6 +108,7 @@ int run(const bench_cli& c) {
   o.timeout = ms(c.timeout);
   o.keys = c.keys;
   o.seed = c.seed;
+  if (c.busy_poll != "auto") o.busy_poll = std::chrono::microseconds(std::stoul(c.busy_poll));
 
   const auto started = std::chrono::system_clock::now();
   const auto t0 = std::chrono::steady_clock::now();
@@ -182,6 +184,17 @@ void add_bench_command(CLI::App& app, action& chosen) {
       ->check(CLI::Range(0.01, 600.0))
       ->capture_default_str();
   b->add_option("--seed", c->seed, "seed of the key choice and the mix")->capture_default_str();
+  b->add_option("--busy-poll-us", c->busy_poll,
+                 "microseconds a worker spins for its response before sleeping, 0..10000, or auto (50 while the "
+                 "connections leave half the CPUs free, else 0)")
+      ->check([](const std::string& s) -> std::string {
+        if (s == "auto") return {};
+        if (s.empty() || s.size() > 5 || s.find_first_not_of("0123456789") != std::string::npos ||
+            std::stoul(s) > 10000)
+          return "expected auto or a whole number of microseconds 0..10000, got '" + s + "'";
+        return {};
+      })
+      ->capture_default_str();
   b->add_option("--report-dir", c->report_dir, "write junit.xml, report.json and report.html here");
   b->add_flag("--quiet", c->quiet, "no progress line");
   b->callback([&chosen, c, b] {

@@ -131,6 +131,32 @@ TEST_F(BenchCommand, OpenLoopAndConnectionPerTask) {
   EXPECT_GT(tp->series[1].points.at(0).y, 0) << "a handshake per task";
 }
 
+// The workers' busy polling is chosen per concurrency and said in the report: explicit here, and the environment
+// table says which rule chose it.
+TEST_F(BenchCommand, BusyPollingIsReportedPerConcurrency) {
+  for (const std::string spin : {"0", "100"}) {
+    const fs::path dir = report_dir("busy-poll-" + spin);
+    std::string output;
+    ASSERT_EQ(bench({"--profile", "get", "--busy-poll-us", spin, "--connections", "1,2", "--warmup", "0",
+                     "--duration", "0.3", "--keys", "3", "--report-dir", dir.string(), "--quiet"},
+                    output),
+              0)
+        << output;
+    auto run = reports::parse_json(tests::kmipd::slurp(dir / "report.json"));
+    ASSERT_TRUE(run) << run.error();
+    bool listed = false;
+    for (const auto& [k, v] : run->environment)
+      if (k == "generator busy polling") listed = (v == spin + " us");
+    EXPECT_TRUE(listed) << "the environment table names the setting";
+    ASSERT_EQ(run->suites.at(0).cases.size(), 2u);
+    for (const auto& c : run->suites[0].cases) {
+      EXPECT_EQ(c.verdict, reports::verdict::pass) << c.message;
+      const bool said = c.message.find("generator busy-polled 100 us") != std::string::npos;
+      EXPECT_EQ(said, spin == "100") << c.message;
+    }
+  }
+}
+
 TEST_F(BenchCommand, BadOptionsNameTheOption) {
   struct bad {
     std::vector<std::string> args;
@@ -143,6 +169,8 @@ TEST_F(BenchCommand, BadOptionsNameTheOption) {
       {{"--profile", "get", "--rate", "-3"}, "--rate"},
       {{"--profile", "get", "--duration", "0"}, "--duration"},
       {{"--profile", "get", "--timeout", "abc"}, "--timeout"},
+      {{"--profile", "get", "--busy-poll-us", "20000"}, "--busy-poll-us"},
+      {{"--profile", "get", "--busy-poll-us", "fast"}, "--busy-poll-us"},
   };
   for (const auto& c : cases) {
     std::string output;

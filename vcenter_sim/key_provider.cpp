@@ -174,6 +174,7 @@ task_result<T> on_server(key_provider& kp, const key_provider_options& o, const 
   co.connect_timeout = o.connect_timeout;
   co.io_timeout = o.io_timeout;
   co.close_timeout = std::min(o.io_timeout, std::chrono::milliseconds{1000});
+  co.busy_poll = o.busy_poll;
   kmip::client::connection conn(co, tls);
   wire_event e;
   e.connection = id;

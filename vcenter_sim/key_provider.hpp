@@ -50,6 +50,7 @@ struct key_provider_options {
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds io_timeout{10000};
   unsigned max_parallel_connections = 4;  // run_parallel's width
+  std::chrono::microseconds busy_poll{0};  // kmip::client::connection_options::busy_poll of every connection
 };
 
 // What one request on the wire was, for recorders (tests, reports): the connection it went on, the server, the

@@ -167,6 +167,7 @@ asio::awaitable<result<void>> connection::async_connect() {
     }
     if (s.own_io) {
       s.open = false;
+      s.sync.set_busy_poll(s.options.busy_poll);
       if (auto c = s.sync.connect(s.tls, s.options.tls, s.options.host, s.options.port, s.options.connect_timeout); !c)
         co_return common::unexpected{connect_error(c.error())};
       s.open = true;

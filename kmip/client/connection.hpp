@@ -51,6 +51,10 @@ struct connection_options {
   std::chrono::milliseconds io_timeout{30000};       // one exchange: request written and response read
   std::chrono::milliseconds close_timeout{1000};     // waiting for the server's close_notify in close()
   std::size_t max_response_size = 1u << 20;          // larger responses are refused before they are read
+  // Blocking mode only: spin up to this long waiting for each response before sleeping (see
+  // net::blocking_tls_client::set_busy_poll). Saves a wake-up per exchange, costs a CPU while it spins: for
+  // callers with fewer waiting threads than CPUs. Coroutine mode never spins (its event loop decides).
+  std::chrono::microseconds busy_poll{0};
 };
 
 class connection {

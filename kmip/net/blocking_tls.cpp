@@ -147,6 +147,17 @@ bool blocking_tls_client::arm(int option, std::chrono::microseconds& current, ti
   return true;
 }
 
+void blocking_tls_client::spin_until_readable(time_point until) const noexcept {
+  // Each pass is one non-blocking peek: about a microsecond, so the bound is far beyond any sensible spin.
+  constexpr int max_polls = 10'000'000;
+  for (int i = 0; i < max_polls; ++i) {
+    std::uint8_t byte = 0;
+    const ssize_t n = ::recv(fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) return;  // data, end, or an error
+    if (clock::now() >= until) return;
+  }
+}
+
 template <class Call>
 std::optional<std::pair<int, int>> blocking_tls_client::drive(time_point deadline, Call call) {
   for (;;) {  // bounded by the deadline: every retry follows a recv or send that waited for its timeout
@@ -170,7 +181,8 @@ blocking_tls_client::blocking_tls_client(blocking_tls_client&& other) noexcept
       ssl_(std::exchange(other.ssl_, nullptr)),
       peer_(std::move(other.peer_)),
       recv_timeout_(other.recv_timeout_),
-      send_timeout_(other.send_timeout_) {}
+      send_timeout_(other.send_timeout_),
+      busy_poll_(other.busy_poll_) {}
 
 blocking_tls_client& blocking_tls_client::operator=(blocking_tls_client&& other) noexcept {
   if (this != &other) {
@@ -180,6 +192,7 @@ blocking_tls_client& blocking_tls_client::operator=(blocking_tls_client&& other)
     peer_ = std::move(other.peer_);
     recv_timeout_ = other.recv_timeout_;
     send_timeout_ = other.send_timeout_;
+    busy_poll_ = other.busy_poll_;
   }
   return *this;
 }
@@ -351,6 +364,7 @@ result<void> blocking_tls_client::read_exact(std::span<std::uint8_t> out, time_p
 result<common::secure_bytes> blocking_tls_client::read_message(const ttlv::decode_limits& limits, duration timeout) {
   if (!ssl_) return common::unexpected{error{errc::io, "not connected to " + peer_}};
   const auto deadline = clock::now() + timeout;
+  if (busy_poll_.count() > 0 && SSL_pending(ssl_) == 0) spin_until_readable(std::min(deadline, clock::now() + busy_poll_));
   std::array<std::uint8_t, 8> header{};
   if (auto h = read_exact(header, deadline, 0, header.size(), "reading the message header"); !h) {
     if (h.error().code == errc::timeout)

@@ -80,3 +80,54 @@ TEST(BlockingTlsClient, ManyExchangesOnOneSession) {
 
 }  // namespace
 }  // namespace kmip::net
+
+namespace kmip::net {
+namespace {
+
+// Busy polling changes how a read waits, never what it returns: the same messages, the same closed connection,
+// the same timeout (the spin never outlives the read's deadline).
+TEST(BlockingTlsClientBusyPolling, ExchangesAreUnchanged) {
+  for (testing::misbehaviour mode : {testing::misbehaviour::none, testing::misbehaviour::byte_by_byte}) {
+    auto server = start(mode);
+    ASSERT_NE(server, nullptr);
+    auto c = connected_to(server->port());
+    ASSERT_TRUE(c) << c.error().message;
+    c->set_busy_poll(1s);  // longer than any answer takes: the spin ends because the answer arrived
+    const auto request = testing::discover_versions_request();
+    for (int i = 0; i < 50; ++i) {
+      ASSERT_TRUE(c->write_message(request, 5s)) << "exchange " << i;
+      auto r = c->read_message({}, 5s);
+      ASSERT_TRUE(r) << "exchange " << i << ": " << r.error().message;
+      ASSERT_EQ(*r, request) << "exchange " << i;
+    }
+    c->close(1s);
+    ASSERT_EQ(server->wait_for_sessions(1, 10s).size(), 1u);
+  }
+}
+
+TEST(BlockingTlsClientBusyPolling, APeerThatClosesEndsTheSpin) {
+  auto server = start(testing::misbehaviour::close_after_handshake);
+  ASSERT_NE(server, nullptr);
+  auto c = connected_to(server->port());
+  ASSERT_TRUE(c) << c.error().message;
+  c->set_busy_poll(10s);
+  auto r = c->read_message({}, 20s);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, errc::closed) << r.error().message;
+}
+
+TEST(BlockingTlsClientBusyPolling, TheSpinNeverOutlivesTheReadsDeadline) {
+  auto server = start(testing::misbehaviour::never_answer);
+  ASSERT_NE(server, nullptr);
+  auto c = connected_to(server->port());
+  ASSERT_TRUE(c) << c.error().message;
+  c->set_busy_poll(10s);
+  ASSERT_TRUE(c->write_message(testing::discover_versions_request(), 5s));
+  auto r = c->read_message({}, 200ms);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, errc::timeout) << r.error().message;
+  EXPECT_NE(r.error().message.find("no KMIP message within 200 ms"), std::string::npos) << r.error().message;
+}
+
+}  // namespace
+}  // namespace kmip::net
