@@ -6,6 +6,9 @@
 // a cross-CPU wake-up is an inter-processor interrupt, and at one connection it is most of a round trip
 // (docs/benchmarks.md). Costs at most `busy_poll` of CPU per burst of work. kmipd's `[kmipd] busy_poll_us`;
 // the TLS ceiling benchmark runs the same loop so that the two stay comparable.
+//
+// Timer anchor: while the loop runs, a timer of its own fires every second, so that the deadlines sessions set
+// seconds ahead never become the earliest timer and scheduling one costs no timerfd_settime (io_loop.cpp).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -13,7 +16,8 @@
 
 namespace kmip::net {
 
-// Returns when `io` stops (stop(), or it runs out of work). Exceptions from handlers propagate, as from run().
+// Returns when `io` is stopped (stop()); the anchor's timer means it never runs out of work. Exceptions from
+// handlers propagate, as from run(); calling it again afterwards is safe.
 void run_io_context(boost::asio::io_context& io, std::chrono::microseconds busy_poll);
 
 }  // namespace kmip::net
