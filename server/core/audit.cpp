@@ -109,32 +109,31 @@ file_audit_sink::~file_audit_sink() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-bool file_audit_sink::write_line(const audit_record& r) {
-  const auto line = to_json_line(r);
-  const bool sync = policy_ == fsync_policy::every_record ||
-                    (policy_ == fsync_policy::mutations && (is_mutation(r.operation) || r.result_reason));
+bool file_audit_sink::must_sync(const audit_record& r) const noexcept {
+  return policy_ == fsync_policy::every_record ||
+         (policy_ == fsync_policy::mutations && (is_mutation(r.operation) || r.result_reason));
+}
+
+bool file_audit_sink::append(std::string_view lines, bool sync) noexcept {
   std::size_t done = 0;
-  while (done < line.size()) {
-    auto n = ::write(fd_, line.data() + done, line.size() - done);
+  while (done < lines.size()) {  // bounded: each pass writes bytes or returns
+    const ssize_t n = ::write(fd_, lines.data() + done, lines.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
       return false;  // nothing sensible to do from here; the server's log reports disk errors elsewhere
     }
     done += static_cast<std::size_t>(n);
   }
+  // After the write returned, so that any sync the syncer starts from now on covers it.
   if (sync) syncs_->wrote();
-  return sync;
+  return true;
 }
 
 void file_audit_sink::record(const audit_record& r) noexcept {
   try {
-    bool sync = false;
-    {
-      std::lock_guard lock(mutex_);
-      sync = write_line(r);
-    }
-    // Outside the lock: records of concurrent requests share one fdatasync.
-    if (sync) (void)syncs_->sync();
+    const bool sync = must_sync(r);
+    // Records of concurrent requests share one fdatasync.
+    if (append(to_json_line(r), sync) && sync) (void)syncs_->sync();
   } catch (...) {
   }
 }
@@ -142,12 +141,17 @@ void file_audit_sink::record(const audit_record& r) noexcept {
 void file_audit_sink::record_async(std::vector<audit_record> records, std::function<void()> done) noexcept {
   bool sync = false;
   try {
-    std::lock_guard lock(mutex_);
-    for (const auto& r : records) sync = write_line(r) || sync;
+    std::string lines;
+    for (const auto& r : records) {
+      lines += to_json_line(r);
+      sync = must_sync(r) || sync;
+    }
+    sync = append(lines, sync) && sync;
   } catch (...) {
+    sync = false;
   }
   try {
-    // Outside the lock: records of concurrent requests share one fdatasync, and nobody's thread waits for it.
+    // Records of concurrent requests share one fdatasync, and nobody's thread waits for it.
     if (sync) syncs_->sync_async([done = std::move(done)](bool) { done(); });
     else done();
   } catch (...) {

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "server/core/group_sync.hpp"
@@ -55,7 +56,10 @@ class memory_audit_sink final : public audit_sink {
   std::vector<audit_record> records_;
 };
 
-// Appends to a file opened O_APPEND|O_CREAT with mode 0600; each record is one write(2) of one line.
+// Appends to a file opened O_APPEND|O_CREAT with mode 0600. The lines of one call are formatted first, then written
+// with one write(2): with O_APPEND the kernel places each write at the end of the file in one piece (on local
+// file systems it holds the file's lock for the copy), so concurrent requests need no lock of ours and their
+// lines never interleave. Only a failing disk (a short write) could split a line.
 // fsync policy: `every_record` calls fdatasync after each line (a crash loses no acknowledged record);
 // `mutations` only after records of operations that change objects (Create, Register, Re-key, Destroy,
 // Revoke, Activate and the attribute changes) and after failures, which is the default: reads are frequent
@@ -79,8 +83,9 @@ class file_audit_sink final : public audit_sink {
   const group_sync& syncs() const noexcept { return *syncs_; }
 
  private:
-  bool write_line(const audit_record& r);  // under mutex_; true when the record must be synced
-  std::mutex mutex_;
+  bool must_sync(const audit_record& r) const noexcept;
+  // Appends whole lines; announces the write to syncs_ when `sync`. False when the write failed.
+  bool append(std::string_view lines, bool sync) noexcept;
   int fd_ = -1;
   fsync_policy policy_;
   std::unique_ptr<group_sync> syncs_;  // destroyed (its syncs completed) before fd_ is closed

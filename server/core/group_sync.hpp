@@ -1,8 +1,9 @@
 // Group commit of a file's fdatasync: writers that must not answer before their writes are on stable storage
 // share one sync per group instead of paying one each, and none of them blocks a thread while it waits.
 //
-// A writer writes (under its own lock), calls wrote() before releasing that lock, and later — outside every
-// lock another writer needs — calls sync_async(done). `done` runs once a sync that started after the writer's
+// A writer writes, calls wrote() once its write has returned (before releasing its own lock, if it keeps one to
+// order its writes, as SQLite's WAL does), and later — outside every lock another writer needs — calls
+// sync_async(done). `done` runs once a sync that started after the writer's
 // last wrote() has succeeded (done(true)), or once a sync failed (done(false)). The syncs are run by one syncer
 // thread per group_sync: when waiters are pending and no sync runs, it takes as its target every write
 // announced so far, runs the sync function once, then completes every waiter that target covers; waiters
