@@ -1,6 +1,8 @@
 // The load generator: see load_generator.hpp for the model (closed and open loop, warm-up, bounded waits).
 #include "bench/load_generator.hpp"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -256,6 +258,13 @@ std::optional<profile> parse_profile(std::string_view s) noexcept {
 
 bool is_vcenter(profile p) noexcept { return p == profile::vcenter_power_on || p == profile::vcenter_encrypt; }
 
+unsigned usable_cpus() noexcept {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof set, &set) == 0) return static_cast<unsigned>(CPU_COUNT(&set));
+  return std::thread::hardware_concurrency();
+}
+
 std::chrono::microseconds busy_poll_at(const options& o, unsigned connections, unsigned hardware_threads) noexcept {
   if (o.busy_poll) return *o.busy_poll;
   return std::uint64_t{connections} * 2 <= hardware_threads ? std::chrono::microseconds{50} : std::chrono::microseconds{0};
@@ -287,7 +296,7 @@ common::expected<result, std::string> run(const options& o, progress* live) {
   out.setup_seconds = std::chrono::duration<double>(clock::now() - setup_start).count();
 
   for (unsigned n : o.connections) {
-    interval iv{o, *tls, keys, live, {}, {}, {}, {}, busy_poll_at(o, n, std::thread::hardware_concurrency()), {}};
+    interval iv{o, *tls, keys, live, {}, {}, {}, {}, busy_poll_at(o, n, usable_cpus()), {}};
     if (o.rate)
       iv.period = std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(1.0 / *o.rate));
     std::vector<std::unique_ptr<worker>> workers;

@@ -71,11 +71,14 @@ struct options {
 };
 
 // The busy polling the workers of an interval with `connections` workers use: `o.busy_poll` when set; otherwise
-// 50 us while the workers leave at least half the host's hardware threads to others (connections * 2 <=
+// 50 us while the workers leave at least half the hardware threads they may use to others (connections * 2 <=
 // hardware_threads), and none beyond. A worker that sleeps until its response arrives is woken by an
 // inter-processor interrupt, which on a VM costs about as much as a fast KMS's whole answer: with a CPU to spare
 // the generator should not charge that to the KMS; without one, spinning would take the KMS's CPU.
 std::chrono::microseconds busy_poll_at(const options& o, unsigned connections, unsigned hardware_threads) noexcept;
+// The hardware threads this process may run on (its CPU affinity, as taskset sets it), which run() gives
+// busy_poll_at.
+unsigned usable_cpus() noexcept;
 
 // Live counters, read by the progress line while workers write them.
 struct progress {

@@ -2,6 +2,10 @@
 #include "bench/load_generator.hpp"
 
 #include <gtest/gtest.h>
+#include <sched.h>
+
+#include <algorithm>
+#include <thread>
 
 namespace kmiph::bench {
 namespace {
@@ -26,6 +30,25 @@ TEST(BusyPollAt, AnExplicitValueHoldsAtEveryConcurrency) {
   o.busy_poll = microseconds{200};
   EXPECT_EQ(busy_poll_at(o, 1, 2), microseconds{200});
   EXPECT_EQ(busy_poll_at(o, 4096, 2), microseconds{200});
+}
+
+TEST(UsableCpus, FollowsTheAffinityMaskAsTasksetSetsIt) {
+  unsigned pinned = 0, unpinned = 0;
+  std::thread([&] {  // a thread of its own: the test binary's other threads keep their mask
+    unpinned = usable_cpus();
+    cpu_set_t mask, one;
+    ASSERT_EQ(::sched_getaffinity(0, sizeof mask, &mask), 0);
+    int first = 0;
+    while (first < CPU_SETSIZE - 1 && !CPU_ISSET(first, &mask)) ++first;  // bounded by CPU_SETSIZE
+    CPU_ZERO(&one);
+    CPU_SET(first, &one);
+    ASSERT_EQ(::sched_setaffinity(0, sizeof one, &one), 0);
+    pinned = usable_cpus();
+  }).join();
+  EXPECT_EQ(pinned, 1u);
+  EXPECT_GE(unpinned, 1u);
+  EXPECT_LE(unpinned, std::max(1u, std::thread::hardware_concurrency()));
+  EXPECT_EQ(busy_poll_at(options{}, 1, pinned), microseconds{0}) << "pinned to one CPU, auto never spins";
 }
 
 }  // namespace

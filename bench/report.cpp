@@ -59,10 +59,11 @@ reports::run to_report(const options& o, const result* r, const std::string& set
   env.push_back({"keys", std::to_string(r ? r->keys : 0)});
   if (r) env.push_back({"TLS", r->tls_session});
   if (r) env.push_back({"set-up", fixed(r->setup_seconds, 2) + " s"});
-  env.push_back({"generator host", std::to_string(std::thread::hardware_concurrency()) + " hardware threads"});
+  env.push_back({"generator host", std::to_string(std::thread::hardware_concurrency()) + " hardware threads, " +
+                                       std::to_string(usable_cpus()) + " usable by the generator"});
   env.push_back({"generator busy polling",
                  o.busy_poll ? std::to_string(o.busy_poll->count()) + " us"
-                             : std::string("auto (50 us while connections x 2 <= hardware threads, else none)")});
+                             : std::string("auto (50 us while connections x 2 <= usable hardware threads, else none)")});
 
   reports::suite_result suite;
   suite.name = std::string(to_string(o.profile));

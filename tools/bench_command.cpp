@@ -186,7 +186,7 @@ void add_bench_command(CLI::App& app, action& chosen) {
   b->add_option("--seed", c->seed, "seed of the key choice and the mix")->capture_default_str();
   b->add_option("--busy-poll-us", c->busy_poll,
                  "microseconds a worker spins for its response before sleeping, 0..10000, or auto (50 while the "
-                 "connections leave half the CPUs free, else 0)")
+                 "connections leave half the usable CPUs free, else 0)")
       ->check([](const std::string& s) -> std::string {
         if (s == "auto") return {};
         if (s.empty() || s.size() > 5 || s.find_first_not_of("0123456789") != std::string::npos ||
