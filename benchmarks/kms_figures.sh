@@ -73,6 +73,11 @@ run() {  # run NAME PORT PROFILE CONNECTIONS [extra...]
 run kmipd-get "$KMIPD_PORT" get 1,4,16
 run pykmip-get "$PYKMIP_PORT" get 1,4,16
 run ceiling-get "$CEILING_PORT" get 1,4,16
+# The same one-connection get with the generator's workers never busy-polling (auto spins at 1 connection on a
+# 2-CPU machine): what the generator's own wake-ups cost each server.
+run nospin-kmipd-get "$KMIPD_PORT" get 1 --busy-poll-us 0
+run nospin-pykmip-get "$PYKMIP_PORT" get 1 --busy-poll-us 0
+run nospin-ceiling-get "$CEILING_PORT" get 1 --busy-poll-us 0
 run kmipd-power-on "$KMIPD_PORT" vcenter-power-on 1,4,16
 run pykmip-power-on "$PYKMIP_PORT" vcenter-power-on 1,4,16
 # Durable create, with kmipd's fdatasync calls counted while it runs (perf, when present and permitted).
@@ -87,14 +92,18 @@ wait_fsync_window=$((duration - 2))
 # wake-ups of each side; a wake-up across CPUs is an inter-processor interrupt. Unpinned, the scheduler decides
 # and the one-connection figures above swing between two modes from run to run. Here every server is pinned to
 # CPU 1 and the load generator to CPU 1 (one CPU) and then to CPU 0 (two CPUs), so both modes are measured.
+# The generator's busy polling is explicit here: none on the servers' CPU (it would spin in their time), 50 us
+# on a CPU of its own (auto would count only the one CPU it is pinned to).
 ncpu=$(nproc)
 if [ "$ncpu" -ge 2 ] && command -v taskset >/dev/null 2>&1; then
   for pid in $KMIPD_PID $PYKMIP_PID $CEILING_PID; do taskset -a -p -c 1 "$pid" >/dev/null 2>&1 || true; done
-  for placement in one-cpu:1 two-cpus:0; do
+  for placement in one-cpu:1:0 two-cpus:0:50; do
     cpu=${placement#*:}
+    spin=${cpu#*:}
+    cpu=${cpu%%:*}
     for server in kmipd:$KMIPD_PORT pykmip:$PYKMIP_PORT ceiling:$CEILING_PORT; do
       pin="taskset -c $cpu"
-      run "${placement%%:*}-${server%%:*}-get" "${server#*:}" get 1
+      run "${placement%%:*}-${server%%:*}-get" "${server#*:}" get 1 --busy-poll-us "$spin"
       pin=""
     done
   done
@@ -145,6 +154,14 @@ for n in (1, 4, 16):
 for n in (1, 4, 16):
     if n in kg and cg.get(n):
         print(f"| get ops/s vs TLS ceiling | {n} | {kg[n]:.0f} | {cg[n]:.0f} | {kg[n]/cg[n]:.0%} |")
+try:
+    k, p, c = (series(f"nospin-{s}-get").get(1) for s in ("kmipd", "pykmip", "ceiling"))
+    if k and p:
+        print(f"| get ops/s vs PyKMIP, generator not busy-polling | 1 | {k:.0f} | {p:.1f} | {k/p:.0f}x |")
+    if k and c:
+        print(f"| get ops/s vs TLS ceiling, generator not busy-polling | 1 | {k:.0f} | {c:.0f} | {k/c:.0%} |")
+except OSError:
+    pass
 st = open(os.path.join(out, "s_time.txt")).read()
 m = re.search(r"(\d+) connections in (\d+) real seconds", st)
 if m and int(m.group(2)) > 0 and 1 in kh:

@@ -364,7 +364,9 @@ result<void> blocking_tls_client::read_exact(std::span<std::uint8_t> out, time_p
 result<common::secure_bytes> blocking_tls_client::read_message(const ttlv::decode_limits& limits, duration timeout) {
   if (!ssl_) return common::unexpected{error{errc::io, "not connected to " + peer_}};
   const auto deadline = clock::now() + timeout;
-  if (busy_poll_.count() > 0 && SSL_pending(ssl_) == 0) spin_until_readable(std::min(deadline, clock::now() + busy_poll_));
+  // SSL_has_pending: bytes OpenSSL already holds (read ahead, records not yet processed) need no spin.
+  if (busy_poll_.count() > 0 && SSL_has_pending(ssl_) == 0)
+    spin_until_readable(std::min(deadline, clock::now() + busy_poll_));
   std::array<std::uint8_t, 8> header{};
   if (auto h = read_exact(header, deadline, 0, header.size(), "reading the message header"); !h) {
     if (h.error().code == errc::timeout)
