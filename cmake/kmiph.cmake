@@ -12,9 +12,25 @@ function(kmiph_warnings target)
   endif()
 endfunction()
 
+if(KMIPH_SANITIZE AND KMIPH_TSAN)
+  message(FATAL_ERROR "KMIPH_SANITIZE and KMIPH_TSAN are both ON: ThreadSanitizer cannot be combined with "
+                      "AddressSanitizer; configure a separate build tree for each (make test-sanitize, make test-tsan)")
+endif()
+
 if(KMIPH_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
   add_link_options(-fsanitize=address,undefined)
+endif()
+
+# ThreadSanitizer for kmipd's threads (make test-tsan). Only our code is instrumented: reports from inside the
+# system's OpenSSL, SQLite or libpq, if any, are listed with their reason in tests/tsan.supp.
+if(KMIPH_TSAN)
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  # TSan does not model std::atomic_thread_fence (GCC says so with -Wtsan). Asio's reference counts use a release
+  # decrement followed by an acquire fence; without std::atomic in Asio they become acq_rel read-modify-writes
+  # (boost::detail::atomic_count), which TSan does see, so a handler freed on another thread is not misreported.
+  add_compile_definitions(BOOST_ASIO_DISABLE_STD_ATOMIC)
+  add_link_options(-fsanitize=thread)
 endif()
 
 # kmiph_library(NAME SOURCES ... DEPS ...)
@@ -29,6 +45,12 @@ endfunction()
 # Everything labelled `codec` builds under this target, for the sanitizer run (make test-sanitize).
 if(NOT TARGET codec_tests)
   add_custom_target(codec_tests)
+endif()
+
+# Everything labelled `server` or `postgres` (kmipd, its engine and its stores) builds under this target, for the
+# ThreadSanitizer run (make test-tsan).
+if(NOT TARGET server_tests)
+  add_custom_target(server_tests)
 endif()
 
 # The info file of the PostgreSQL test server the CTest fixture starts (tests/postgres).
@@ -54,6 +76,9 @@ function(kmiph_test name)
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${ARG_LABELS}" ${extra_properties})
   if("codec" IN_LIST ARG_LABELS)
     add_dependencies(codec_tests ${name})
+  endif()
+  if("server" IN_LIST ARG_LABELS OR "postgres" IN_LIST ARG_LABELS)
+    add_dependencies(server_tests ${name})
   endif()
 endfunction()
 
