@@ -504,5 +504,138 @@ TEST(HttpApi, PostKmipBinaryAndJson) {
   EXPECT_EQ(srv->stats().operations("http", "Discover Versions", "Success"), 2u);
 }
 
+// ---- answers from another thread (kmipd's group commit) --------------------------------------------------------
+
+// A stand-in for the engine's non-blocking entry: most answers are given from one other thread, in groups, as
+// kmipd's syncer thread answers the writers one fdatasync covered; every third is given at once on the session's
+// own thread, as a read with nothing to wait for is. Counts its groups, as kmipd counts its fdatasyncs.
+class group_answerer {
+ public:
+  group_answerer() : thread_([this] { run(); }) {}
+  ~group_answerer() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    work_.notify_all();
+    thread_.join();
+  }
+  group_answerer(const group_answerer&) = delete;
+  group_answerer& operator=(const group_answerer&) = delete;
+
+  void handle(std::span<const std::uint8_t> request, const core::request_context& ctx,
+              std::function<void(common::secure_bytes)> done) {
+    auto answer = fake_engine(request, ctx);
+    std::unique_lock lock(mutex_);
+    if (++calls_ % 3 == 0) {
+      lock.unlock();
+      done(std::move(answer));
+      return;
+    }
+    pending_.push_back([answer = std::move(answer), done = std::move(done)] { done(answer); });
+    lock.unlock();
+    work_.notify_one();
+  }
+  std::uint64_t groups() const { return groups_.load(); }
+
+ private:
+  void run() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      work_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
+      if (pending_.empty()) return;
+      auto group = std::move(pending_);
+      pending_.clear();
+      lock.unlock();
+      for (auto& answer : group) answer();
+      ++groups_;
+      lock.lock();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable work_;
+  std::vector<std::function<void()>> pending_;
+  std::uint64_t calls_ = 0;
+  bool stopping_ = false;
+  std::atomic<std::uint64_t> groups_{0};
+  std::thread thread_;  // last: started once the rest is constructed
+};
+
+// Sessions on both I/O threads hand their requests to the answering thread and are resumed on their own thread
+// when the answer comes back (or go on at once when it came before they suspended), while another thread scrapes
+// GET /metrics, which reads a counter the answering thread keeps. Every request is answered, on its connection.
+// make test-tsan runs this for races between the I/O threads, the answering thread and the HTTP API.
+TEST(KmipListener, AnswersFromAnotherThreadResumeTheirSessions) {
+  group_answerer answers;  // outlives the server
+  server_options o = base_options(server_tls());
+  o.counters.push_back(
+      {"test_answer_groups_total", "", "Groups answered by the test's thread.", [&answers] { return answers.groups(); }});
+  auto started = server::start(std::move(o), fake_engine,
+                               [&answers](std::span<const std::uint8_t> request, const core::request_context& ctx,
+                                          std::function<void(common::secure_bytes)> done) {
+                                 answers.handle(request, ctx, std::move(done));
+                               });
+  ASSERT_TRUE(started) << started.error().message;
+  server& srv = **started;
+  std::atomic<bool> clients_done{false};
+  int scraped = 0;
+  std::thread scraper([&] {
+    for (int i = 0; i < 200 && !clients_done; ++i) {  // bounded; ends when the clients are done
+      try {
+        if (http_call(srv.http_port(), http::verb::get, "/metrics").result() == http::status::ok) ++scraped;
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << "GET /metrics: " << e.what();
+        return;
+      }
+    }
+  });
+  constexpr int clients = 12, requests = 6;
+  EXPECT_EQ(served_concurrently(srv, clients, requests), clients * requests);
+  clients_done = true;
+  scraper.join();
+  EXPECT_GE(scraped, 1);
+  EXPECT_EQ(srv.stats().operations("tls", "Discover Versions", "Success"), std::uint64_t{clients * requests});
+  EXPECT_GE(answers.groups(), 1u);
+  const auto metrics = http_call(srv.http_port(), http::verb::get, "/metrics").body();
+  EXPECT_NE(metrics.find("test_answer_groups_total " + std::to_string(answers.groups())), std::string::npos)
+      << metrics;
+}
+
+// An answer that comes from another thread after the server stopped (kmipd: an fdatasync that outlived the
+// shutdown deadline) is dropped instead of being posted to an io_context whose thread is gone; the client saw
+// its connection closed at shutdown, unanswered.
+TEST(KmipListener, AnAnswerThatComesAfterShutdownIsDropped) {
+  std::mutex m;
+  std::condition_variable cv;
+  std::function<void(common::secure_bytes)> held;
+  common::secure_bytes answer;
+  auto started = server::start(base_options(server_tls()), fake_engine,
+                               [&](std::span<const std::uint8_t> request, const core::request_context& ctx,
+                                   std::function<void(common::secure_bytes)> done) {
+                                 auto a = fake_engine(request, ctx);
+                                 std::lock_guard lock(m);
+                                 answer = std::move(a);
+                                 held = std::move(done);
+                                 cv.notify_all();
+                               });
+  ASSERT_TRUE(started) << started.error().message;
+  auto srv = std::move(*started);
+  std::atomic<bool> answered{true};
+  std::thread client_thread([&] { answered = served(client(srv->kmip_port(), fixtures::client_options(pki()))); });
+  bool arrived = false;
+  {
+    std::unique_lock lock(m);
+    arrived = cv.wait_for(lock, 10s, [&] { return held != nullptr; });
+  }
+  srv->shutdown(0ms);  // closes the waiting session's connection; its answer has not come
+  client_thread.join();
+  ASSERT_TRUE(arrived) << "the request never reached the handler";
+  EXPECT_FALSE(answered);
+  std::thread late([&] { held(std::move(answer)); });  // another thread, as a syncer's would be
+  late.join();
+  srv.reset();
+}
+
 }  // namespace
 }  // namespace kmipd::net
