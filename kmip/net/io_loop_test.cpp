@@ -58,8 +58,8 @@ TEST_P(IoLoop, RunsAgainAfterAHandlerThrew) {
   EXPECT_TRUE(ran);
 }
 
-INSTANTIATE_TEST_SUITE_P(BusyPolling, IoLoop, ::testing::Values(0us, 50us), [](const auto& info) {
-  return info.param.count() ? std::string("Polling") : std::string("Blocking");
+INSTANTIATE_TEST_SUITE_P(BusyPolling, IoLoop, ::testing::Values(0us, 50us), [](const auto& param_info) {
+  return param_info.param.count() ? std::string("Polling") : std::string("Blocking");
 });
 
 }  // namespace
